@@ -1,0 +1,1 @@
+return ElectraLab.Cli.CliApp.Run(args, Console.Out, Console.Error);

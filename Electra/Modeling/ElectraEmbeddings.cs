@@ -1,0 +1,45 @@
+// Token + position + segment embeddings at embedding_size, then LayerNorm and dropout (HF ElectraEmbeddings,
+// E-model embedding_postprocessor). This module is what the generator and discriminator share by default
+// (E-model: scope electra/embeddings with AUTO_REUSE), including the LayerNorm.
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ElectraLab.Electra.Modeling;
+
+public sealed class ElectraEmbeddings : nn.Module<Tensor, Tensor, Tensor>
+{
+    // Field names are the HF state-dict names.
+    private readonly Embedding word_embeddings;
+    private readonly Embedding position_embeddings;
+    private readonly Embedding token_type_embeddings;
+    private readonly LayerNorm LayerNorm;
+    private readonly Dropout dropout;
+    // Saved by the transformers releases that produced the google/* files (a persistent int64 buffer 0..P-1);
+    // kept so an import/export round trip writes the same tensors back.
+    private readonly Tensor position_ids;
+
+    public ElectraEmbeddings(ElectraConfig config) : base(nameof(ElectraEmbeddings))
+    {
+        // padding_idx: the pad row gets no gradient from the lookup, as in HF (its fixtures check this).
+        word_embeddings = nn.Embedding(config.VocabSize, config.EmbeddingSize, padding_idx: config.PadTokenId);
+        position_embeddings = nn.Embedding(config.MaxPositionEmbeddings, config.EmbeddingSize);
+        token_type_embeddings = nn.Embedding(config.TypeVocabSize, config.EmbeddingSize);
+        LayerNorm = nn.LayerNorm(config.EmbeddingSize, eps: config.LayerNormEps);
+        dropout = nn.Dropout(config.HiddenDropoutProb);
+        position_ids = arange(config.MaxPositionEmbeddings, dtype: int64).unsqueeze(0);
+        RegisterComponents();
+    }
+
+    public Embedding WordEmbeddings => word_embeddings;
+
+    /// <summary>(B, T) ids and segment ids -> (B, T, E), after LayerNorm and dropout.</summary>
+    public override Tensor forward(Tensor inputIds, Tensor tokenTypeIds)
+    {
+        long length = inputIds.shape[1];
+        using var positions = position_ids.narrow(1, 0, length);            // (1, T)
+        var sum = word_embeddings.forward(inputIds)
+            .add_(token_type_embeddings.forward(tokenTypeIds))
+            .add_(position_embeddings.forward(positions));                   // (B, T, E) + (1, T, E)
+        return dropout.forward(LayerNorm.forward(sum));
+    }
+}
