@@ -19,8 +19,13 @@ public static class TestPaths
         return dir;
     }
 
+    // The build stamps the repository root into the assembly, so tests work from any output folder
+    // (including `dotnet build --artifacts-path` outside the tree).
     private static string FindRepoRoot()
     {
+        var stamped = typeof(TestPaths).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "RepoRoot")?.Value;
+        if (stamped is not null && File.Exists(Path.Combine(stamped, "ElectraLab.sln"))) return Path.GetFullPath(stamped);
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "ElectraLab.sln"))) return dir.FullName;
         throw new InvalidOperationException($"ElectraLab.sln not found above {AppContext.BaseDirectory}");

@@ -1,0 +1,2 @@
+namespace ElectraLab.Storage.Tests;
+internal static class Placeholder { }
