@@ -15,6 +15,7 @@ public static class CliApp
             ModelCommands.ExportHf(),
             ModelCommands.Inspect(),
             DemoCommand.Create(),
+            BenchCommand.Create(),
         };
         var invocation = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try

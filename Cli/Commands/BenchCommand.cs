@@ -1,0 +1,14 @@
+// `electralab bench <area>`: throughput measurements printed as tables, each next to a ceiling measured in the
+// same process. Each area contributes one subcommand.
+using System.CommandLine;
+
+namespace ElectraLab.Cli.Commands;
+
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var bench = new Command("bench", "Measure throughput (pre-training steps, storage) on this machine.");
+        return bench;
+    }
+}
