@@ -16,6 +16,10 @@ public static class CliApp
             ModelCommands.Inspect(),
             DemoCommand.Create(),
             BenchCommand.Create(),
+            EvalCommands.Create(),
+            PretrainCommand.Create(),
+            DataCommands.Vocab(),
+            DataCommands.Data(),
         };
         var invocation = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try

@@ -9,6 +9,8 @@ public static class BenchCommand
     public static Command Create()
     {
         var bench = new Command("bench", "Measure throughput (pre-training steps, storage) on this machine.");
+        bench.Add(PretrainBench.Create());
+        bench.Add(StorageBenchCommand.Create());
         return bench;
     }
 }

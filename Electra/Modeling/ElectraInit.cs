@@ -17,17 +17,41 @@ public static class ElectraInit
             switch (child)
             {
                 case Linear linear:
-                    nn.init.trunc_normal_(linear.weight, 0, std, -2 * std, 2 * std);
+                    TruncatedNormal(linear.weight!, std);
                     if (linear.bias is { } bias) nn.init.zeros_(bias);
                     break;
                 case Embedding embedding:
-                    nn.init.trunc_normal_(embedding.weight, 0, std, -2 * std, 2 * std);
+                    TruncatedNormal(embedding.weight!, std);
                     break;
                 case LayerNorm norm:
                     nn.init.ones_(norm.weight);
                     nn.init.zeros_(norm.bias);
                     break;
             }
+        }
+    }
+
+    /// <summary>Glorot for every linear of a head module.</summary>
+    public static void GlorotHead(nn.Module head)
+    {
+        foreach (var (_, child) in head.named_modules())
+            if (child is Linear linear) Glorot(linear);
+    }
+
+    /// <summary>
+    /// N(0, std²) with every draw beyond two standard deviations redrawn, as tf.truncated_normal does.
+    /// (TorchSharp 0.107's trunc_normal_ fills the tensor with a constant, so it is not used.)
+    /// </summary>
+    public static void TruncatedNormal(Tensor tensor, double std)
+    {
+        using var _ = no_grad();
+        tensor.normal_(0, std);
+        for (int round = 0; round < 100; round++)
+        {
+            using var outside = tensor.abs().gt(2 * std);
+            if (!outside.any().item<bool>()) return;
+            using var redraw = empty_like(tensor).normal_(0, std);
+            tensor.copy_(where(outside, redraw, tensor));
         }
     }
 

@@ -53,9 +53,14 @@ public sealed class ElectraForMaskedLM : ElectraTaskModel
     private readonly GeneratorHead generator_predictions;
     private readonly Linear generator_lm_head;
 
-    public ElectraForMaskedLM(ElectraConfig config, ElectraEmbeddings? sharedEmbeddings = null) : base(nameof(ElectraForMaskedLM))
+    public ElectraForMaskedLM(ElectraConfig config, ElectraEmbeddings? sharedEmbeddings = null)
+        : this(new ElectraModel(config, sharedEmbeddings)) { }
+
+    /// <summary>A masked LM on an existing encoder (weight_sharing "all": the generator is the discriminator's encoder).</summary>
+    public ElectraForMaskedLM(ElectraModel backbone) : base(nameof(ElectraForMaskedLM))
     {
-        electra = new ElectraModel(config, sharedEmbeddings);
+        var config = backbone.Config;
+        electra = backbone;
         generator_predictions = new GeneratorHead(config);
         generator_lm_head = nn.Linear(config.EmbeddingSize, config.VocabSize);
         // Tie: the LM head's weight is the embedding table itself, so both state-dict keys name one tensor.

@@ -1,0 +1,138 @@
+// `electralab pretrain --config <file> --out <dir> [--set key=value ...]`: pre-trains on a dataset folder,
+// printing a progress line and periodic metric lines, writing checkpoints into <dir>; when <dir> already holds a
+// checkpoint the run resumes from the latest one. Ctrl+C stops between steps and saves a checkpoint.
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using ElectraLab.Electra;
+using ElectraLab.Electra.Data.Pretraining;
+using ElectraLab.Electra.Pretraining;
+
+namespace ElectraLab.Cli.Commands;
+
+public static class PretrainCommand
+{
+    public const string ConfigFile = "pretraining_config.json";
+
+    public static Command Create()
+    {
+        var config = new Option<FileInfo>("--config") { Description = "Pre-training config (JSON or YAML; official configure_pretraining.py key names)." };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Run folder: checkpoints, metrics.jsonl, exported models.", Required = true };
+        var sets = new Option<string[]>("--set") { Description = "Override one key: --set learning_rate=1e-4 (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var steps = new Option<long?>("--until-step") { Description = "Stop after this step (default: num_train_steps)." };
+        var command = new Command("pretrain", "Pre-train an ELECTRA model (or a baseline objective) on a prepared dataset.") { config, output, sets, steps };
+        command.SetAction((parse, cancellation) => Task.FromResult(Run(
+            parse.GetValue(config)?.FullName, parse.GetRequiredValue(output).FullName, parse.GetValue(sets) ?? [],
+            parse.GetValue(steps), parse.InvocationConfiguration.Output, cancellation)));
+        return command;
+    }
+
+    public static int Run(string? configFile, string outDir, string[] sets, long? untilStep, TextWriter output, CancellationToken cancellation)
+    {
+        var config = ResolveConfig(configFile, outDir, sets);
+        if (config.DataDir is null) throw new UserInputException("config key 'data_dir' is required: a folder written by `electralab data prepare`");
+        var dataset = PretrainingDataset.Load(config.DataDir);
+        if (dataset.MaxSeqLength != config.MaxSeqLength)
+            throw new UserInputException($"config key 'max_seq_length' is {config.MaxSeqLength} but the dataset was built with {dataset.MaxSeqLength}");
+        if (dataset.VocabSize != config.VocabSize)
+            throw new UserInputException($"config key 'vocab_size' is {config.VocabSize} but the dataset's vocabulary has {dataset.VocabSize} tokens");
+
+        Directory.CreateDirectory(outDir);
+        File.WriteAllText(Path.Combine(outDir, ConfigFile), config.ToJson());
+        var special = DatasetBatchSource.SpecialTokensOf(config.DataDir);
+        var device = TorchDevices.Default(config.Device);
+        using var trainer = new Pretrainer(config, DatasetBatchSource.Factory(config.DataDir, config.TrainBatchSize, config.Seed), special, device);
+        var latest = PretrainingCheckpoint.Latest(outDir);
+        if (latest is not null)
+        {
+            trainer.LoadCheckpoint(latest);
+            output.WriteLine($"resuming from {latest} (step {trainer.Step})");
+        }
+        long end = Math.Min(untilStep ?? config.NumTrainSteps, config.NumTrainSteps);
+        output.WriteLine($"pre-training {config.Objective} ({config.ModelSize}, generator {config.GeneratorHiddenSize:0.###}, sharing {config.WeightSharing}) " +
+                         $"on {device}: steps {trainer.Step}→{end}, batch {config.TrainBatchSize}×{config.MaxSeqLength}, {dataset.ExampleCount:N0} examples");
+
+        using var metricsLog = new StreamWriter(Path.Combine(outDir, "metrics.jsonl"), append: true);
+        var progress = new ProgressLine(output, trainer.Step, end);
+        bool interactive = !Console.IsOutputRedirected && ReferenceEquals(output, Console.Out);
+        var clock = Stopwatch.StartNew();
+        while (trainer.Step < end && !cancellation.IsCancellationRequested)
+        {
+            trainer.TrainStep();
+            if (interactive) progress.Update(trainer.Step);
+            if (trainer.Step % config.LogEvery == 0 || trainer.Step == end)
+            {
+                var m = trainer.ReadMetrics();
+                progress.Clear();
+                output.WriteLine(Format(m, end, progress.Eta(trainer.Step)));
+                metricsLog.WriteLine(new JsonObject(m.AsPairs().Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value)).Prepend(KeyValuePair.Create("step", (JsonNode?)m.Step))).ToJsonString());
+                metricsLog.Flush();
+            }
+            if (trainer.Step % config.SaveCheckpointsSteps == 0 || trainer.Step == config.NumTrainSteps)
+                trainer.SaveCheckpoint(outDir);
+        }
+        progress.Clear();
+        var saved = trainer.SaveCheckpoint(outDir);
+        if (trainer.Step >= config.NumTrainSteps)
+        {
+            trainer.ExportHf(Path.Combine(outDir, "hf"));
+            output.WriteLine($"done: step {trainer.Step}, {trainer.TrainFlops:E3} train FLOPs, {clock.Elapsed:hh\\:mm\\:ss}; discriminator at {Path.Combine(outDir, "hf", "discriminator")}");
+        }
+        else
+        {
+            output.WriteLine($"stopped at step {trainer.Step}; checkpoint {saved}; run the same command to resume");
+        }
+        return 0;
+    }
+
+    /// <summary>Defaults → file → --set; a run folder that already has a config must agree with it.</summary>
+    private static PretrainingConfig ResolveConfig(string? configFile, string outDir, string[] sets)
+    {
+        var config = PretrainingConfigLoader.Load(configFile, sets);
+        var savedPath = Path.Combine(outDir, ConfigFile);
+        if (File.Exists(savedPath) && PretrainingCheckpoint.Latest(outDir) is not null)
+        {
+            var saved = PretrainingConfigLoader.FromJson(File.ReadAllText(savedPath));
+            var a = JsonNode.Parse(saved.ToJson())!.AsObject();
+            var b = JsonNode.Parse(config.ToJson())!.AsObject();
+            var differing = a.Where(kv => !JsonNode.DeepEquals(kv.Value, b[kv.Key])).Select(kv => kv.Key).ToList();
+            if (differing.Count > 0)
+                throw new UserInputException($"{outDir} holds a run with a different config ({string.Join(", ", differing)}); use a new --out to start another run");
+        }
+        return config;
+    }
+
+    private static string Format(TrainingMetrics m, long end, TimeSpan? eta) =>
+        $"step {m.Step}/{end} | mlm_loss {m.MlmLoss:F4} | disc_loss {m.DiscLoss:F4} | gen_acc {m.GeneratorAccuracy:F3} | " +
+        $"disc_acc {m.DiscAccuracy:F3} p {m.DiscPrecision:F3} r {m.DiscRecall:F3} | lr {m.LearningRate:E2} | " +
+        $"{m.TokensPerSecond:N0} tok/s | {m.TrainFlops:E2} FLOPs" + (eta is { } e ? $" | ETA {e:hh\\:mm\\:ss}" : "");
+}
+
+/// <summary>A one-line progress bar redrawn in place: [#####.....] step/total, rate, ETA.</summary>
+public sealed class ProgressLine(TextWriter output, long start, long end)
+{
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private bool _drawn;
+
+    public TimeSpan? Eta(long step)
+    {
+        double done = step - start;
+        if (done <= 0) return null;
+        return TimeSpan.FromSeconds(_clock.Elapsed.TotalSeconds / done * (end - step));
+    }
+
+    public void Update(long step)
+    {
+        double fraction = end > start ? (double)(step - start) / (end - start) : 1;
+        int filled = (int)(fraction * 30);
+        output.Write($"\r[{new string('#', filled)}{new string('.', 30 - filled)}] {step}/{end} {fraction:P0} ETA {Eta(step):hh\\:mm\\:ss}   ");
+        _drawn = true;
+    }
+
+    public void Clear()
+    {
+        if (!_drawn) return;
+        output.Write("\r" + new string(' ', 80) + "\r");
+        _drawn = false;
+    }
+}

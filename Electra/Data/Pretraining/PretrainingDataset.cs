@@ -1,0 +1,56 @@
+// The dataset folder's manifest (dataset.json): what was built, from what, with which vocabulary and seed, and the
+// shards in reading order with their example counts, so a reader can plan epochs without opening every shard.
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ElectraLab.Electra.Data.Pretraining;
+
+public sealed record PretrainingShard(string File, long Examples, long Tokens, string Source);
+
+public sealed record PretrainingSource(string Path, long Bytes, long Examples);
+
+public sealed record PretrainingDataset(
+    int FormatVersion,
+    int MaxSeqLength,
+    long Seed,
+    bool LowerCase,
+    bool StripAccents,
+    int MaxInputCharsPerWord,
+    string VocabFile,
+    string VocabSha256,
+    int VocabSize,
+    long ExampleCount,
+    long TokenCount,
+    IReadOnlyList<PretrainingShard> Shards,
+    IReadOnlyList<PretrainingSource> Sources)
+{
+    public const string ManifestFile = "dataset.json";
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public static PretrainingDataset Load(string directory)
+    {
+        var path = Path.Combine(directory, ManifestFile);
+        if (!File.Exists(path)) throw new FileNotFoundException($"{directory}: not a pre-training dataset (no {ManifestFile})", path);
+        var dataset = JsonSerializer.Deserialize<PretrainingDataset>(File.ReadAllText(path), Json)
+            ?? throw new InvalidDataException($"{path}: empty manifest");
+        if (dataset.FormatVersion != ShardFormat.Version)
+            throw new InvalidDataException($"{path}: format version {dataset.FormatVersion}, expected {ShardFormat.Version}");
+        if (dataset.Shards is null || dataset.Shards.Sum(s => s.Examples) != dataset.ExampleCount)
+            throw new InvalidDataException($"{path}: shard counts do not add up to example_count");
+        return dataset;
+    }
+
+    public void Save(string directory)
+    {
+        var path = Path.Combine(directory, ManifestFile);
+        var temp = path + ".tmp";
+        File.WriteAllText(temp, JsonSerializer.Serialize(this, Json));
+        File.Move(temp, path, overwrite: true);
+    }
+}

@@ -1,0 +1,73 @@
+// BERT's "AdamWeightDecay", the optimizer of the official code (E-opt L113-133): Adam WITHOUT bias correction,
+// β1 0.9, β2 0.999, ε 1e-6, and weight decay added to the update (decoupled, not to the gradient), skipped for
+// LayerNorm weights and biases. Per-parameter learning-rate scales carry fine-tuning's layer-wise decay.
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ElectraLab.Electra.Training;
+
+public sealed class AdamWeightDecay : IDisposable
+{
+    public const double Beta1 = 0.9, Beta2 = 0.999, Epsilon = 1e-6;
+
+    private readonly List<Slot> _slots;
+    private readonly double _weightDecay;
+
+    private sealed record Slot(string Name, Parameter Parameter, Tensor M, Tensor V, bool Decay, double LrScale);
+
+    /// <param name="parameters">each parameter once, with its state-dict name</param>
+    /// <param name="lrScale">per-parameter learning-rate multiplier (1 when null)</param>
+    public AdamWeightDecay(IEnumerable<(string Name, Parameter Parameter)> parameters, double weightDecay, Func<string, double>? lrScale = null)
+    {
+        _weightDecay = weightDecay;
+        _slots = parameters.Select(p => new Slot(p.Name, p.Parameter,
+            zeros_like(p.Parameter).requires_grad_(false), zeros_like(p.Parameter).requires_grad_(false),
+            ExcludedFromDecay(p.Name) ? false : true, lrScale?.Invoke(p.Name) ?? 1.0)).ToList();
+    }
+
+    /// <summary>E-opt L50-56: exclude_from_weight_decay=["LayerNorm", "layer_norm", "bias"].</summary>
+    public static bool ExcludedFromDecay(string name) =>
+        name.Contains("LayerNorm", StringComparison.Ordinal) || name.Contains("layer_norm", StringComparison.Ordinal) || name.Contains("bias", StringComparison.Ordinal);
+
+    public IReadOnlyList<string> Names => _slots.Select(s => s.Name).ToList();
+
+    /// <summary>One update of every parameter that has a gradient; parameters without one (frozen) are skipped.</summary>
+    public void Step(double learningRate)
+    {
+        using var _ = no_grad();
+        foreach (var slot in _slots)
+        {
+            var grad = slot.Parameter.grad;
+            if (grad is null) continue;
+            using var scope = NewDisposeScope();
+            slot.M.mul_(Beta1).add_(grad, 1 - Beta1);
+            slot.V.mul_(Beta2).addcmul_(grad, grad, 1 - Beta2);
+            var update = slot.M / (slot.V.sqrt() + Epsilon);
+            if (slot.Decay && _weightDecay != 0) update.add_(slot.Parameter, _weightDecay);
+            slot.Parameter.add_(update, -learningRate * slot.LrScale);
+        }
+    }
+
+    public void ZeroGrad()
+    {
+        foreach (var slot in _slots) slot.Parameter.grad = null;
+    }
+
+    /// <summary>Moments by parameter name, for checkpoints: "m/&lt;name&gt;" and "v/&lt;name&gt;".</summary>
+    public IEnumerable<KeyValuePair<string, Tensor>> State() =>
+        _slots.SelectMany(s => new[] { KeyValuePair.Create("m/" + s.Name, s.M), KeyValuePair.Create("v/" + s.Name, s.V) });
+
+    public void LoadState(Func<string, Tensor, bool> readInto)
+    {
+        foreach (var slot in _slots)
+        {
+            if (!readInto("m/" + slot.Name, slot.M) || !readInto("v/" + slot.Name, slot.V))
+                throw new InvalidDataException($"optimizer state has no moments for '{slot.Name}'");
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var slot in _slots) { slot.M.Dispose(); slot.V.Dispose(); }
+    }
+}

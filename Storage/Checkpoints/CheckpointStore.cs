@@ -1,0 +1,196 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ElectraLab.Storage.Checkpoints;
+
+/// <summary>Checkpoints as chunked bytea rows: streamed in and out, SHA-256 verified, retained by policy.</summary>
+public sealed class CheckpointStore(NpgsqlDataSource dataSource, StorageOptions options)
+{
+    private const string InfoColumns =
+        "id, experiment_id, job_id, step, kind, bytes, sha256, chunk_count, created_at";
+
+    /// <summary>
+    /// Streams <paramref name="content"/> into the database in chunks, hashing as it goes. Everything happens in one
+    /// transaction, so no reader ever sees a half-written checkpoint and a crash leaves nothing behind. Writing the
+    /// same (experiment, kind, step) again replaces the earlier checkpoint, so a replayed save is harmless.
+    /// </summary>
+    public async Task<CheckpointInfo> WriteAsync(Guid experimentId, long step, string kind, Stream content,
+        Guid? jobId = null, CancellationToken cancellationToken = default)
+    {
+        var id = Guid.CreateVersion7();
+        var chunkSize = options.CheckpointChunkBytes;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        await using (var replace = new NpgsqlCommand(
+            "DELETE FROM checkpoints WHERE experiment_id = $1 AND kind = $2 AND step = $3", connection, transaction))
+        {
+            replace.Parameters.Add(new() { Value = experimentId });
+            replace.Parameters.Add(new() { Value = kind });
+            replace.Parameters.Add(new() { Value = step });
+            await replace.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await using (var header = new NpgsqlCommand(
+            "INSERT INTO checkpoints (id, experiment_id, job_id, step, kind, bytes, chunk_size, chunk_count, created_at) " +
+            "VALUES ($1, $2, $3, $4, $5, 0, $6, 0, now())", connection, transaction))
+        {
+            header.Parameters.Add(new() { Value = id });
+            header.Parameters.Add(new() { Value = experimentId });
+            header.Parameters.Add(new() { Value = (object?)jobId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+            header.Parameters.Add(new() { Value = step });
+            header.Parameters.Add(new() { Value = kind });
+            header.Parameters.Add(new() { Value = chunkSize });
+            await header.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = ArrayPool<byte>.Shared.Rent(chunkSize);
+        long bytes = 0;
+        var chunks = 0;
+        try
+        {
+            await using var importer = await connection.BeginBinaryImportAsync(
+                "COPY checkpoint_chunks (checkpoint_id, index, data) FROM STDIN (FORMAT BINARY)", cancellationToken);
+            while (true)
+            {
+                var filled = await content.ReadAtLeastAsync(buffer.AsMemory(0, chunkSize), chunkSize,
+                    throwOnEndOfStream: false, cancellationToken);
+                if (filled == 0)
+                {
+                    break;
+                }
+                hash.AppendData(buffer, 0, filled);
+                await importer.StartRowAsync(cancellationToken);
+                await importer.WriteAsync(id, NpgsqlDbType.Uuid, cancellationToken);
+                await importer.WriteAsync(chunks, NpgsqlDbType.Integer, cancellationToken);
+                await importer.WriteAsync(new ArraySegment<byte>(buffer, 0, filled), NpgsqlDbType.Bytea, cancellationToken);
+                bytes += filled;
+                chunks++;
+                if (filled < chunkSize)
+                {
+                    break;
+                }
+            }
+            await importer.CompleteAsync(cancellationToken);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        var sha256 = hash.GetHashAndReset();
+        CheckpointInfo info;
+        await using (var publish = new NpgsqlCommand(
+            "UPDATE checkpoints SET bytes = $2, sha256 = $3, chunk_count = $4, published_at = now() WHERE id = $1 " +
+            $"RETURNING {InfoColumns}", connection, transaction))
+        {
+            publish.Parameters.Add(new() { Value = id });
+            publish.Parameters.Add(new() { Value = bytes });
+            publish.Parameters.Add(new() { Value = sha256 });
+            publish.Parameters.Add(new() { Value = chunks });
+            await using var reader = await publish.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            info = ReadInfo(reader);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return info;
+    }
+
+    public async Task<CheckpointInfo?> GetAsync(Guid checkpointId, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"SELECT {InfoColumns} FROM checkpoints WHERE id = $1 AND published_at IS NOT NULL");
+        command.Parameters.Add(new() { Value = checkpointId });
+        return await ReadSingleAsync(command, cancellationToken);
+    }
+
+    /// <summary>The newest published checkpoint of an experiment: what a resuming job loads.</summary>
+    public async Task<CheckpointInfo?> GetLatestAsync(Guid experimentId, string kind = Entities.Checkpoint.TrainingState,
+        CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"SELECT {InfoColumns} FROM checkpoints WHERE experiment_id = $1 AND kind = $2 AND published_at IS NOT NULL " +
+            "ORDER BY step DESC LIMIT 1");
+        command.Parameters.Add(new() { Value = experimentId });
+        command.Parameters.Add(new() { Value = kind });
+        return await ReadSingleAsync(command, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<CheckpointInfo>> ListAsync(Guid experimentId, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"SELECT {InfoColumns} FROM checkpoints WHERE experiment_id = $1 AND published_at IS NOT NULL ORDER BY kind, step");
+        command.Parameters.Add(new() { Value = experimentId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var list = new List<CheckpointInfo>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(ReadInfo(reader));
+        }
+        return list;
+    }
+
+    /// <summary>
+    /// Opens a published checkpoint for streamed reading. The stream verifies length and SHA-256 when it reaches the
+    /// end and throws <see cref="InvalidDataException"/> on a mismatch.
+    /// </summary>
+    public async Task<Stream> OpenReadAsync(Guid checkpointId, CancellationToken cancellationToken = default)
+    {
+        var info = await GetAsync(checkpointId, cancellationToken)
+            ?? throw new KeyNotFoundException($"Checkpoint {checkpointId} does not exist or is not published.");
+        return await CheckpointReadStream.OpenAsync(dataSource, info, cancellationToken);
+    }
+
+    /// <summary>Deletes the checkpoints the policy does not keep (their chunks cascade) and reports the bytes freed.</summary>
+    public async Task<RetentionResult> ApplyRetentionAsync(Guid experimentId, RetentionPolicy policy,
+        CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            WITH candidates AS (
+                SELECT c.id, c.bytes,
+                       row_number() OVER (ORDER BY c.step DESC) AS recency,
+                       score.value AS score
+                FROM checkpoints c
+                LEFT JOIN LATERAL (
+                    SELECT m.value FROM metrics m
+                    WHERE m.experiment_id = c.experiment_id AND m.name = $4 AND m.step <= c.step
+                    ORDER BY m.step DESC LIMIT 1) score ON true
+                WHERE c.experiment_id = $1 AND c.kind = $2 AND c.published_at IS NOT NULL),
+            best AS (
+                SELECT id FROM candidates WHERE score IS NOT NULL
+                ORDER BY CASE WHEN $5 THEN -score ELSE score END
+                LIMIT $6)
+            DELETE FROM checkpoints
+            WHERE id IN (SELECT id FROM candidates WHERE recency > $3 AND id NOT IN (SELECT id FROM best))
+            RETURNING id, bytes
+            """);
+        command.Parameters.Add(new() { Value = experimentId });
+        command.Parameters.Add(new() { Value = policy.Kind });
+        command.Parameters.Add(new() { Value = (long)policy.KeepLast });
+        command.Parameters.Add(new() { Value = (object?)policy.Metric ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = policy.HigherIsBetter });
+        command.Parameters.Add(new() { Value = (long)(policy.Metric is null ? 0 : policy.KeepBest) });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var deleted = new List<Guid>();
+        long freed = 0;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            deleted.Add(reader.GetGuid(0));
+            freed += reader.GetInt64(1);
+        }
+        return new RetentionResult(deleted, freed);
+    }
+
+    private static async Task<CheckpointInfo?> ReadSingleAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadInfo(reader) : null;
+    }
+
+    private static CheckpointInfo ReadInfo(NpgsqlDataReader reader) => new(
+        reader.GetGuid(0), reader.GetGuid(1), reader.IsDBNull(2) ? null : reader.GetGuid(2), reader.GetInt64(3),
+        reader.GetString(4), reader.GetInt64(5), reader.IsDBNull(6) ? [] : reader.GetFieldValue<byte[]>(6),
+        reader.GetInt32(7), reader.GetFieldValue<DateTimeOffset>(8));
+}

@@ -1,0 +1,26 @@
+namespace ElectraLab.Storage.Entities;
+
+public sealed class Experiment
+{
+    public Guid Id { get; set; }
+    public Guid TeamId { get; set; }
+    public Guid? SweepId { get; set; }
+    /// <summary>The experiment this one was forked from.</summary>
+    public Guid? ParentExperimentId { get; set; }
+    public required string Name { get; set; }
+    /// <summary>The resolved configuration as JSON (jsonb).</summary>
+    public required string Config { get; set; }
+    public required string Objective { get; set; }
+    /// <summary>Generator size as a fraction of the discriminator (the paper's generator_hidden_size).</summary>
+    public double GeneratorSize { get; set; }
+    public required string ModelSize { get; set; }
+    public long Params { get; set; }
+    public long Seed { get; set; }
+    public string Status { get; set; } = "created";
+    public string[] Tags { get; set; } = [];
+    public string? Notes { get; set; }
+    public double TrainFlops { get; set; }
+    public Guid? CreatedBy { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}

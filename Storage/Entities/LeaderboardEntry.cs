@@ -1,0 +1,16 @@
+namespace ElectraLab.Storage.Entities;
+
+/// <summary>
+/// Per experiment and benchmark: the medians over fine-tuning seeds and the benchmark score, recomputed from the raw
+/// evaluation rows whenever results for the experiment are written (see <see cref="Results.EvaluationResultStore"/>).
+/// </summary>
+public sealed class LeaderboardEntry
+{
+    public Guid ExperimentId { get; set; }
+    public required string Benchmark { get; set; }
+    public double? Score { get; set; }
+    /// <summary>Column name to median value, as JSON (jsonb).</summary>
+    public required string Columns { get; set; }
+    public int ColumnsReported { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}

@@ -1,0 +1,94 @@
+using Npgsql;
+
+namespace ElectraLab.Storage.Queries;
+
+public sealed record ExperimentHistoryQuery(
+    Guid TeamId, string? Search = null, string? Objective = null, string? Status = null, string? Tag = null,
+    Guid? SweepId = null, DateTimeOffset? CreatedAfter = null, DateTimeOffset? CreatedBefore = null,
+    int Offset = 0, int Limit = 50);
+
+public sealed record ExperimentSummary(
+    Guid Id, string Name, string Objective, string Status, IReadOnlyList<string> Tags, string? Notes, string ModelSize,
+    long Params, double GeneratorSize, double TrainFlops, Guid? SweepId, Guid? ParentExperimentId,
+    DateTimeOffset CreatedAt);
+
+/// <summary>
+/// A team's experiments, newest first. <see cref="ExperimentHistoryQuery.Search"/> matches a substring of the name or
+/// notes (trigram index) or a whole tag. Only the active filters are put in the SQL so the planner sees them.
+/// </summary>
+public sealed class ExperimentHistoryQueries(NpgsqlDataSource dataSource)
+{
+    internal const string SummaryColumns =
+        "e.id, e.name, e.objective, e.status, e.tags, e.notes, e.model_size, e.params, e.generator_size, " +
+        "e.train_flops, e.sweep_id, e.parent_experiment_id, e.created_at";
+
+    public async Task<Page<ExperimentSummary>> GetAsync(ExperimentHistoryQuery query, CancellationToken cancellationToken = default)
+    {
+        var limit = Math.Clamp(query.Limit, 1, 500);
+        var offset = Math.Max(query.Offset, 0);
+        await using var command = dataSource.CreateCommand();
+        command.Parameters.Add(new() { Value = query.TeamId });
+        var where = "e.team_id = $1";
+        string Add(object value)
+        {
+            command.Parameters.Add(new() { Value = value });
+            return $"${command.Parameters.Count}";
+        }
+        if (!string.IsNullOrWhiteSpace(query.Search))
+        {
+            var text = query.Search.Trim();
+            var pattern = Add($"%{JsonColumns.EscapeLike(text.ToLowerInvariant())}%");
+            var tag = Add(new[] { text });
+            where += $" AND (lower(e.name || ' ' || coalesce(e.notes, '')) LIKE {pattern} OR e.tags @> {tag}::text[])";
+        }
+        if (query.Objective is not null)
+        {
+            where += $" AND e.objective = {Add(query.Objective)}";
+        }
+        if (query.Status is not null)
+        {
+            where += $" AND e.status = {Add(query.Status)}";
+        }
+        if (query.Tag is not null)
+        {
+            where += $" AND e.tags @> {Add(new[] { query.Tag })}::text[]";
+        }
+        if (query.SweepId is { } sweep)
+        {
+            where += $" AND e.sweep_id = {Add(sweep)}";
+        }
+        if (query.CreatedAfter is { } after)
+        {
+            where += $" AND e.created_at >= {Add(after.ToUniversalTime())}";
+        }
+        if (query.CreatedBefore is { } before)
+        {
+            where += $" AND e.created_at < {Add(before.ToUniversalTime())}";
+        }
+        var limitParameter = Add(limit);
+        var offsetParameter = Add(offset);
+        command.CommandText = $"""
+            SELECT {SummaryColumns}, count(*) OVER () AS total
+            FROM experiments e
+            WHERE {where}
+            ORDER BY e.created_at DESC, e.id
+            LIMIT {limitParameter} OFFSET {offsetParameter}
+            """;
+
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var items = new List<ExperimentSummary>();
+        long total = 0;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            items.Add(ReadSummary(reader));
+            total = reader.GetInt64(13);
+        }
+        return new Page<ExperimentSummary>(items, total, offset, limit);
+    }
+
+    internal static ExperimentSummary ReadSummary(NpgsqlDataReader reader) => new(
+        reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+        reader.GetFieldValue<string[]>(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetString(6),
+        reader.GetInt64(7), reader.GetDouble(8), reader.GetDouble(9), reader.IsDBNull(10) ? null : reader.GetGuid(10),
+        reader.IsDBNull(11) ? null : reader.GetGuid(11), reader.GetFieldValue<DateTimeOffset>(12));
+}

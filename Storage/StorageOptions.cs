@@ -1,0 +1,18 @@
+namespace ElectraLab.Storage;
+
+public sealed class StorageOptions
+{
+    /// <summary>The configuration key every ElectraLab process reads its database from.</summary>
+    public const string ConnectionStringName = "ElectraLab";
+
+    public required string ConnectionString { get; init; }
+
+    /// <summary>Points the metric writer buffers before <see cref="Metrics.MetricWriter.Write"/> has to wait.</summary>
+    public int MetricBufferCapacity { get; init; } = 262_144;
+
+    /// <summary>The most points one COPY batch carries.</summary>
+    public int MetricBatchSize { get; init; } = 65_536;
+
+    /// <summary>Checkpoint chunk size: big enough for COPY to stream well, small enough to bound memory.</summary>
+    public int CheckpointChunkBytes { get; init; } = 4 * 1024 * 1024;
+}

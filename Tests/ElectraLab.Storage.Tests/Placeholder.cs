@@ -1,2 +1,0 @@
-namespace ElectraLab.Storage.Tests;
-internal static class Placeholder { }
