@@ -19,7 +19,7 @@ public static class CliApp
             EvalCommands.Create(),
             PretrainCommand.Create(),
             DataCommands.Vocab(),
-            DataCommands.Data(),
+            DataCommands.Data(DataDownloadCommand.Create()),
         };
         var invocation = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try

@@ -81,7 +81,16 @@ internal static class BenchmarkDataset
             done += batch.Length;
             progress($"  metrics for {done:N0}/{experimentIds.Length - 1:N0} experiments");
         }
-        await ExecuteAsync(dataSource, "ANALYZE", cancellationToken);
+        progress("metric rollups");
+        await ExecuteAsync(dataSource, $"""
+            INSERT INTO metric_rollups (experiment_id, name, block, first_step, last_step, min_value, max_value,
+                                        last_value, points)
+            SELECT experiment_id, name, step / {Entities.MetricRollup.BlockSteps}, min(step), max(step), min(value),
+                   max(value), (array_agg(value ORDER BY step DESC))[1], count(*)
+            FROM metrics WHERE experiment_id IN (SELECT id FROM experiments WHERE team_id = ANY($1))
+            GROUP BY 1, 2, 3
+            """, cancellationToken, teams);
+        await ExecuteAsync(dataSource, "VACUUM ANALYZE", cancellationToken);
         return teams;
     }
 

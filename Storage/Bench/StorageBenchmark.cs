@@ -112,13 +112,14 @@ public sealed class StorageBenchmark(string serverConnectionString, BenchmarkOpt
         }
         var store = new CheckpointStore(dataSource, storage);
         double rawWrite = double.MaxValue, rawRead = double.MaxValue, write = double.MaxValue, read = double.MaxValue;
+        // Each round writes a new step, so no round pays for deleting the previous one (the raw side truncates).
         for (var round = 0; round < 3; round++)
         {
             rawWrite = Math.Min(rawWrite, await TimeAsync(() => RawCopyInAsync(dataSource, content, storage.CheckpointChunkBytes, cancellationToken)));
             rawRead = Math.Min(rawRead, await TimeAsync(() => RawCopyOutAsync(dataSource, cancellationToken)));
             CheckpointInfo? info = null;
             write = Math.Min(write, await TimeAsync(async () =>
-                info = await store.WriteAsync(experiment, 1000, Entities.Checkpoint.TrainingState, new MemoryStream(content, false),
+                info = await store.WriteAsync(experiment, 1000 + round, Entities.Checkpoint.TrainingState, new MemoryStream(content, false),
                     cancellationToken: cancellationToken)));
             read = Math.Min(read, await TimeAsync(async () =>
             {

@@ -61,11 +61,19 @@ public sealed class CheckpointStore(NpgsqlDataSource dataSource, StorageOptions 
                 {
                     break;
                 }
-                hash.AppendData(buffer, 0, filled);
-                await importer.StartRowAsync(cancellationToken);
-                await importer.WriteAsync(id, NpgsqlDbType.Uuid, cancellationToken);
-                await importer.WriteAsync(chunks, NpgsqlDbType.Integer, cancellationToken);
-                await importer.WriteAsync(new ArraySegment<byte>(buffer, 0, filled), NpgsqlDbType.Bytea, cancellationToken);
+                // Hashing and sending only read the buffer, so they run side by side.
+                var hashed = Task.Run(() => hash.AppendData(buffer, 0, filled), CancellationToken.None);
+                try
+                {
+                    await importer.StartRowAsync(cancellationToken);
+                    await importer.WriteAsync(id, NpgsqlDbType.Uuid, cancellationToken);
+                    await importer.WriteAsync(chunks, NpgsqlDbType.Integer, cancellationToken);
+                    await importer.WriteAsync(new ArraySegment<byte>(buffer, 0, filled), NpgsqlDbType.Bytea, cancellationToken);
+                }
+                finally
+                {
+                    await hashed;
+                }
                 bytes += filled;
                 chunks++;
                 if (filled < chunkSize)

@@ -452,6 +452,50 @@ namespace ElectraLab.Storage.Migrations
                     b.ToTable("metrics");
                 });
 
+            modelBuilder.Entity("ElectraLab.Storage.Entities.MetricRollup", b =>
+                {
+                    b.Property<Guid>("ExperimentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("experiment_id");
+
+                    b.Property<string>("Name")
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.Property<long>("Block")
+                        .HasColumnType("bigint")
+                        .HasColumnName("block");
+
+                    b.Property<long>("FirstStep")
+                        .HasColumnType("bigint")
+                        .HasColumnName("first_step");
+
+                    b.Property<long>("LastStep")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_step");
+
+                    b.Property<double>("LastValue")
+                        .HasColumnType("double precision")
+                        .HasColumnName("last_value");
+
+                    b.Property<double>("MaxValue")
+                        .HasColumnType("double precision")
+                        .HasColumnName("max_value");
+
+                    b.Property<double>("MinValue")
+                        .HasColumnType("double precision")
+                        .HasColumnName("min_value");
+
+                    b.Property<long>("Points")
+                        .HasColumnType("bigint")
+                        .HasColumnName("points");
+
+                    b.HasKey("ExperimentId", "Name", "Block")
+                        .HasName("pk_metric_rollups");
+
+                    b.ToTable("metric_rollups");
+                });
+
             modelBuilder.Entity("ElectraLab.Storage.Entities.Sweep", b =>
                 {
                     b.Property<Guid>("Id")
@@ -649,16 +693,6 @@ namespace ElectraLab.Storage.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_leaderboard_entries_experiments_experiment_id");
-                });
-
-            modelBuilder.Entity("ElectraLab.Storage.Entities.Metric", b =>
-                {
-                    b.HasOne("ElectraLab.Storage.Entities.Experiment", null)
-                        .WithMany()
-                        .HasForeignKey("ExperimentId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_metrics_experiments_experiment_id");
                 });
 
             modelBuilder.Entity("ElectraLab.Storage.Entities.Sweep", b =>

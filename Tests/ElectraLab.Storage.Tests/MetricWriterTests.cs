@@ -42,6 +42,38 @@ public sealed class MetricWriterTests(PostgresDatabase database) : IClassFixture
     }
 
     [SkippableFact]
+    public async Task DuplicatesInsideOneBatch_AreWrittenOnce_WithTheirRollup()
+    {
+        database.SkipIfUnavailable();
+        var team = await database.AddTeamAsync();
+        var experiment = await database.AddExperimentAsync(team.Id);
+        var time = DateTimeOffset.UtcNow;
+        var points = Enumerable.Range(0, 10).Select(s => new MetricPoint(experiment.Id, "acc", s, s, null, time))
+            .Concat(Enumerable.Range(5, 10).Select(s => new MetricPoint(experiment.Id, "acc", s, s, null, time)))
+            .ToList();
+
+        await using var connection = await database.DataSource.OpenConnectionAsync();
+        var inserted = await MetricBatchWriter.WriteAsync(connection, points);
+        var replayed = await MetricBatchWriter.WriteAsync(connection, points);
+
+        Assert.Equal(15, inserted);
+        Assert.Equal(0, replayed);
+        await using var command = database.DataSource.CreateCommand(
+            "SELECT points, first_step, last_step, min_value, max_value, last_value FROM metric_rollups " +
+            "WHERE experiment_id = $1 AND name = 'acc'");
+        command.Parameters.Add(new() { Value = experiment.Id });
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(15, reader.GetInt64(0));
+        Assert.Equal(0, reader.GetInt64(1));
+        Assert.Equal(14, reader.GetInt64(2));
+        Assert.Equal(0, reader.GetDouble(3));
+        Assert.Equal(14, reader.GetDouble(4));
+        Assert.Equal(14, reader.GetDouble(5));
+        Assert.False(await reader.ReadAsync());
+    }
+
+    [SkippableFact]
     public async Task Dispose_FlushesEverythingQueued_EvenThroughAFullBuffer()
     {
         database.SkipIfUnavailable();

@@ -110,6 +110,55 @@ public sealed class ReadModelTests(PostgresDatabase database) : IClassFixture<Po
     }
 
     [SkippableFact]
+    public async Task MetricSeries_OverALongCurve_UsesRollupsAndMatchesThePoints()
+    {
+        database.SkipIfUnavailable();
+        var team = await database.AddTeamAsync();
+        var experiment = await database.AddExperimentAsync(team.Id);
+        const int steps = 200_000;
+        double Value(long step) => Math.Sin(step * 0.001) + (step % 7) * 0.01;
+        await using (var writer = new MetricWriter(database.DataSource, new StorageOptions { ConnectionString = database.ConnectionString }))
+        {
+            for (var step = 0; step < steps; step++)
+            {
+                writer.Write(new MetricPoint(experiment.Id, "loss", step, Value(step), null, DateTimeOffset.UtcNow));
+            }
+            // Replayed points must not disturb the rollups.
+            for (var step = 150_000; step < 160_000; step++)
+            {
+                writer.Write(new MetricPoint(experiment.Id, "loss", step, 100, null, DateTimeOffset.UtcNow));
+            }
+        }
+        var queries = new MetricSeriesQueries(database.DataSource);
+
+        foreach (var (from, to, count) in new (long?, long?, int)[] { (null, null, 50), (1_000, 150_500, 40) })
+        {
+            var buckets = await queries.GetAsync(team.Id, experiment.Id, "loss", count, from, to);
+
+            var lo = from ?? 0;
+            var hi = to ?? steps - 1;
+            Assert.InRange(buckets.Count, count / 2, count);
+            Assert.Equal(hi - lo + 1, buckets.Sum(b => b.Count));
+            Assert.Equal(lo, buckets[0].FirstStep);
+            Assert.Equal(hi, buckets[^1].LastStep);
+            for (var b = 0; b < buckets.Count; b++)
+            {
+                var bucket = buckets[b];
+                if (b > 0)
+                {
+                    Assert.Equal(buckets[b - 1].LastStep + 1, bucket.FirstStep);
+                }
+                var values = Enumerable.Range(0, (int)(bucket.LastStep - bucket.FirstStep + 1))
+                    .Select(i => Value(bucket.FirstStep + i)).ToArray();
+                Assert.Equal(values.Length, bucket.Count);
+                Assert.Equal(values.Min(), bucket.Min, 12);
+                Assert.Equal(values.Max(), bucket.Max, 12);
+                Assert.Equal(values[^1], bucket.Last, 12);
+            }
+        }
+    }
+
+    [SkippableFact]
     public async Task EveryReadModel_HidesOtherTeamsRows()
     {
         database.SkipIfUnavailable();

@@ -32,8 +32,8 @@ public static class GlueSubmission
         return rows;
     }
 
-    /// <summary>Writes predictions for <paramref name="examples"/> (same order): class ids become label strings, scores use 3 decimals.</summary>
-    public static void Write(string path, GlueTask task, IReadOnlyList<GlueExample> examples, IReadOnlyList<string> predictions)
+    /// <summary>Writes one row per example (same order) with its index; format predictions with <see cref="Format(GlueTask, int)"/>.</summary>
+    public static void Write(string path, IReadOnlyList<GlueExample> examples, IReadOnlyList<string> predictions)
     {
         if (examples.Count != predictions.Count)
             throw new ArgumentException($"{predictions.Count} predictions for {examples.Count} examples");

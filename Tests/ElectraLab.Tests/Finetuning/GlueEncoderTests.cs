@@ -62,4 +62,17 @@ public sealed class GlueEncoderTests
         Assert.All(batch.LabelIds, id => Assert.Equal(-1, id));
         Assert.Equal(Uncased.Value.ClsId, batch.InputIds[16]);
     }
+
+    [Fact]
+    public void Submission_WrittenFromPredictions_ScoresAsTheEvaluationDoes()
+    {
+        var dev = GlueLoader.Load(GlueTasks.Rte, Path.Combine(TestPaths.Shared, "data", "glue"), GlueSplit.Dev);
+        var predictions = dev.Examples.Select((e, i) => GlueSubmission.Format(GlueTasks.Rte, i % 2)).ToList();
+        var path = Path.Combine(TestPaths.TempDirectory("glue-sub"), "RTE.tsv");
+        GlueSubmission.Write(path, dev.Examples, predictions);
+        var rows = GlueSubmission.Read(path);
+        Assert.Equal(dev.Examples.Select(e => e.Index), rows.Select(r => r.Index));
+        Assert.Equal(GlueEvaluation.Score(dev, predictions), GlueEvaluation.ScoreSubmission(dev, rows, path));
+        Assert.Equal("3.800", GlueSubmission.Format(3.8));
+    }
 }

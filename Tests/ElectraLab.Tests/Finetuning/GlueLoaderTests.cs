@@ -102,6 +102,28 @@ public sealed class GlueLoaderTests
             data.Examples.Select(e => (e.Index, e.TextA, e.Label)));
     }
 
+    // The headers GLUE's test files carry, and what the loader must take from a row.
+    [Theory]
+    [InlineData("CoLA", "index\tsentence", "7\tA.", "7", "A.", null)]
+    [InlineData("SST-2", "index\tsentence", "7\tA.", "7", "A.", null)]
+    [InlineData("MRPC", "index\t#1 ID\t#2 ID\t#1 String\t#2 String", "7\t11\t12\tA.\tB.", "7", "A.", "B.")]
+    [InlineData("STS-B", "index\tgenre\tfilename\tyear\told_index\tsource1\tsource2\tsentence1\tsentence2", "7\tg\tf\ty\t0001\ts\ts\tA.\tB.", "7", "A.", "B.")]
+    [InlineData("QQP", "id\tquestion1\tquestion2", "7\tA?\tB?", "7", "A?", "B?")]
+    [InlineData("MNLI-m", "index\tpromptID\tpairID\tgenre\ts1b\ts2b\ts1p\ts2p\tsentence1\tsentence2", "7\tp\tq\tg\t(\t(\t(\t(\tA.\tB.", "7", "A.", "B.")]
+    [InlineData("MNLI-mm", "index\tpromptID\tpairID\tgenre\ts1b\ts2b\ts1p\ts2p\tsentence1\tsentence2", "7\tp\tq\tg\t(\t(\t(\t(\tA.\tB.", "7", "A.", "B.")]
+    [InlineData("QNLI", "index\tquestion\tsentence", "7\tA?\tB.", "7", "A?", "B.")]
+    [InlineData("RTE", "index\tsentence1\tsentence2", "7\tA.\tB.", "7", "A.", "B.")]
+    [InlineData("WNLI", "index\tsentence1\tsentence2", "7\tA.\tB.", "7", "A.", "B.")]
+    public void TestFiles_InGlueLayout_Load(string taskName, string header, string row, string index, string textA, string? textB)
+    {
+        var task = GlueTasks.Get(taskName);
+        var dir = TestPaths.TempDirectory("glue-test");
+        Directory.CreateDirectory(Path.Combine(dir, task.Folder));
+        File.WriteAllText(Path.Combine(dir, task.Folder, task.TestFile), $"{header}\n{row}\n");
+        var example = Assert.Single(GlueLoader.Load(task, dir, GlueSplit.Test).Examples);
+        Assert.Equal((index, textA, textB, (string?)null), (example.Index, example.TextA, example.TextB, example.Label));
+    }
+
     [Fact]
     public void Registry_HasNineTasksWithMnliTwice()
     {

@@ -84,4 +84,17 @@ public sealed class SquadWindowTests
         Assert.Equal(["[CLS]", "one", "two", "three", "four", "[SEP]", "paris"], feature.Tokens.Take(7));
         Assert.Equal((6, 6), (feature.StartPosition, feature.EndPosition));
     }
+
+    [Fact]
+    public void Batch_StacksFeaturesRowMajorWithLabels()
+    {
+        var featurizer = new SquadFeaturizer(GlueEncoderTests.Uncased.Value, new SquadFeaturizerOptions(MaxSeqLength: 64, DocStride: 16, MaxQueryLength: 16));
+        var data = featurizer.Featurize(SquadDataset.Load(SquadDatasetTests.SquadFile("dev-v2.0.sample.json")), training: true);
+        var features = data.Features.Take(5).ToList();
+        var batch = SquadBatch.From(features);
+        Assert.Equal((5, 64), (batch.Size, batch.SeqLength));
+        Assert.Equal(features[3].InputIds, batch.InputIds.AsSpan(3 * 64, 64).ToArray());
+        Assert.Equal(features.Select(f => (long)f.StartPosition), batch.StartPositions);
+        Assert.Equal(features.Select(f => f.IsNullLabel ? 1f : 0f), batch.IsImpossible);
+    }
 }

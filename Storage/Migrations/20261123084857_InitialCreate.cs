@@ -13,6 +13,41 @@ namespace ElectraLab.Storage.Migrations
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "metric_rollups",
+                columns: table => new
+                {
+                    experiment_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    name = table.Column<string>(type: "text", nullable: false),
+                    block = table.Column<long>(type: "bigint", nullable: false),
+                    first_step = table.Column<long>(type: "bigint", nullable: false),
+                    last_step = table.Column<long>(type: "bigint", nullable: false),
+                    min_value = table.Column<double>(type: "double precision", nullable: false),
+                    max_value = table.Column<double>(type: "double precision", nullable: false),
+                    last_value = table.Column<double>(type: "double precision", nullable: false),
+                    points = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_metric_rollups", x => new { x.experiment_id, x.name, x.block });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "metrics",
+                columns: table => new
+                {
+                    experiment_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    name = table.Column<string>(type: "text", nullable: false),
+                    step = table.Column<long>(type: "bigint", nullable: false),
+                    value = table.Column<double>(type: "double precision", nullable: false),
+                    job_id = table.Column<Guid>(type: "uuid", nullable: true),
+                    time = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_metrics", x => new { x.experiment_id, x.name, x.step });
+                });
+
+            migrationBuilder.CreateTable(
                 name: "teams",
                 columns: table => new
                 {
@@ -257,28 +292,6 @@ namespace ElectraLab.Storage.Migrations
                 });
 
             migrationBuilder.CreateTable(
-                name: "metrics",
-                columns: table => new
-                {
-                    experiment_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    name = table.Column<string>(type: "text", nullable: false),
-                    step = table.Column<long>(type: "bigint", nullable: false),
-                    value = table.Column<double>(type: "double precision", nullable: false),
-                    job_id = table.Column<Guid>(type: "uuid", nullable: true),
-                    time = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("pk_metrics", x => new { x.experiment_id, x.name, x.step });
-                    table.ForeignKey(
-                        name: "fk_metrics_experiments_experiment_id",
-                        column: x => x.experiment_id,
-                        principalTable: "experiments",
-                        principalColumn: "id",
-                        onDelete: ReferentialAction.Cascade);
-                });
-
-            migrationBuilder.CreateTable(
                 name: "checkpoint_chunks",
                 columns: table => new
                 {
@@ -402,11 +415,26 @@ namespace ElectraLab.Storage.Migrations
                 "CREATE INDEX ix_experiments_search ON experiments USING gin " +
                 "(lower(name || ' ' || coalesce(notes, '')) gin_trgm_ops);");
             migrationBuilder.Sql("ALTER TABLE checkpoint_chunks ALTER COLUMN data SET STORAGE EXTERNAL;");
+
+            // Metrics and rollups carry no foreign key (ingestion speed); this statement trigger is their cascade.
+            migrationBuilder.Sql("""
+                CREATE FUNCTION delete_experiment_metrics() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    DELETE FROM metrics WHERE experiment_id IN (SELECT id FROM deleted_experiments);
+                    DELETE FROM metric_rollups WHERE experiment_id IN (SELECT id FROM deleted_experiments);
+                    RETURN NULL;
+                END $$;
+                CREATE TRIGGER experiments_delete_metrics AFTER DELETE ON experiments
+                    REFERENCING OLD TABLE AS deleted_experiments
+                    FOR EACH STATEMENT EXECUTE FUNCTION delete_experiment_metrics();
+                """);
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.Sql("DROP TRIGGER IF EXISTS experiments_delete_metrics ON experiments;");
+            migrationBuilder.Sql("DROP FUNCTION IF EXISTS delete_experiment_metrics();");
             migrationBuilder.DropTable(
                 name: "api_keys");
 
@@ -421,6 +449,9 @@ namespace ElectraLab.Storage.Migrations
 
             migrationBuilder.DropTable(
                 name: "leaderboard_entries");
+
+            migrationBuilder.DropTable(
+                name: "metric_rollups");
 
             migrationBuilder.DropTable(
                 name: "metrics");
