@@ -18,6 +18,7 @@ public static class CliApp
             BenchCommand.Create(),
             EvalCommands.Create(),
             PretrainCommand.Create(),
+            FinetuneCommand.Create(),
             DataCommands.Vocab(),
             DataCommands.Data(DataDownloadCommand.Create()),
         };

@@ -10,6 +10,9 @@ public sealed class StorageOptions
     /// <summary>Points the metric writer buffers before <see cref="Metrics.MetricWriter.Write"/> has to wait.</summary>
     public int MetricBufferCapacity { get; init; } = 262_144;
 
+    /// <summary>Background flushers, each with its own connection and its share of the series and the buffer.</summary>
+    public int MetricFlushers { get; init; } = 2;
+
     /// <summary>The most points one COPY batch carries.</summary>
     public int MetricBatchSize { get; init; } = 65_536;
 

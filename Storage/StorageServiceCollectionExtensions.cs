@@ -1,3 +1,4 @@
+using ElectraLab.Storage.Auth;
 using ElectraLab.Storage.Checkpoints;
 using ElectraLab.Storage.Metrics;
 using ElectraLab.Storage.Queries;
@@ -38,6 +39,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<MetricWriter>();
         services.TryAddSingleton<CheckpointStore>();
         services.TryAddSingleton<EvaluationResultStore>();
+        services.TryAddSingleton<ApiKeyStore>();
         services.TryAddSingleton<LeaderboardQueries>();
         services.TryAddSingleton<ExperimentHistoryQueries>();
         services.TryAddSingleton<MetricSeriesQueries>();

@@ -23,9 +23,10 @@ public static class StorageBenchCommand
         var points = new Option<int>("--ingest-points") { Description = "Points written through the metric writer.", DefaultValueFactory = _ => 2_000_000 };
         var megabytes = new Option<int>("--checkpoint-mb") { Description = "Checkpoint size in MB.", DefaultValueFactory = _ => 100 };
         var queries = new Option<int>("--queries") { Description = "Timed queries of each kind.", DefaultValueFactory = _ => 200 };
+        var teams = new Option<int>("--teams") { Description = "Teams the experiments are spread over (every query is one team's).", DefaultValueFactory = _ => 20 };
         var keep = new Option<bool>("--keep") { Description = "Keep the scratch database afterwards." };
         var command = new Command("storage", "Measure PostgreSQL storage: metric ingestion, checkpoints, leaderboard and history queries.")
-            { connection, scale, points, megabytes, queries, keep };
+            { connection, scale, points, megabytes, queries, teams, keep };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -39,6 +40,7 @@ public static class StorageBenchCommand
                 IngestPoints = parse.GetValue(points),
                 CheckpointMegabytes = parse.GetValue(megabytes),
                 Queries = parse.GetValue(queries),
+                Teams = Math.Max(1, parse.GetValue(teams)),
             };
             var benchmark = new StorageBenchmark(server, options, message => output.WriteLine($"  {message}"));
             var rows = await benchmark.RunAsync(parse.GetValue(keep), cancellationToken);

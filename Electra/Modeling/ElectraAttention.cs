@@ -1,6 +1,8 @@
-// Multi-head self-attention with a post-LayerNorm residual (BERT/HF ElectraAttention). Padded keys are masked
-// with a boolean mask through scaled_dot_product_attention: they get probability exactly 0, as HF's additive
-// float32-min mask gives, and padded queries are still computed (HF fixtures compare them too).
+// Multi-head self-attention with a post-LayerNorm residual (BERT/HF ElectraAttention). Padded keys get probability
+// exactly 0 and padded queries are still computed (HF fixtures compare them too). Inference uses
+// scaled_dot_product_attention with a boolean mask (exact: masked keys get weight 0, as HF's additive float32-min
+// mask gives). Training spells attention out (scores, fp32 softmax with HF's additive mask, dropout on the
+// probabilities, weighted values): libtorch's CPU SDPA falls back to a slow path when dropout is on.
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -32,12 +34,26 @@ public sealed class ElectraSelfAttention : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor hidden, Tensor keyMask)
     {
         long batch = hidden.shape[0], length = hidden.shape[1];
-        using var q = Heads(query.forward(hidden), batch, length);
-        using var k = Heads(key.forward(hidden), batch, length);
-        using var v = Heads(value.forward(hidden), batch, length);
-        using var context = F.scaled_dot_product_attention(q, k, v, keyMask, training ? _dropout : 0.0);
+        using var q = Heads(MixedPrecision.Linear(query, hidden), batch, length);
+        using var k = Heads(MixedPrecision.Linear(key, hidden), batch, length);
+        using var v = Heads(MixedPrecision.Linear(value, hidden), batch, length);
+        using var context = training && _dropout > 0 ? Explicit(q, k, v, keyMask) : F.scaled_dot_product_attention(q, k, v, keyMask);
         // (B, A, T, D) -> (B, T, A, D) -> (B, T, H)
         return context.transpose(1, 2).reshape(batch, length, _heads * _headSize);
+    }
+
+    private Tensor Explicit(Tensor q, Tensor k, Tensor v, Tensor keyMask)
+    {
+        using var scores = q.matmul(k.transpose(-1, -2));                    // (B, A, T, D) @ (B, A, D, T) -> (B, A, T, T)
+        using var wide = MixedPrecision.ToFloat(scores);
+        using var scaled = wide.div(Math.Sqrt(_headSize));
+        // HF's additive mask: 0 for real keys, float32's lowest value for padded keys.
+        using var additive = zeros(keyMask.shape, dtype: ScalarType.Float32, device: keyMask.device).masked_fill_(keyMask.logical_not(), float.MinValue);
+        using var masked = scaled.add(additive);
+        using var probabilities = masked.softmax(-1);
+        using var dropped = FastDropout.Apply(probabilities, _dropout, training: true);
+        using var narrow = MixedPrecision.ToCompute(dropped);
+        return narrow.matmul(v);                                             // (B, A, T, T) @ (B, A, T, D) -> (B, A, T, D)
     }
 
     // (B, T, H) -> (B, T, A, D) -> (B, A, T, D)
@@ -52,21 +68,22 @@ public sealed class ElectraResidualOutput : nn.Module<Tensor, Tensor, Tensor>
 {
     private readonly Linear dense;
     private readonly LayerNorm LayerNorm;
-    private readonly Dropout dropout;
+    private readonly FastDropout dropout;
 
     public ElectraResidualOutput(int inputSize, ElectraConfig config) : base(nameof(ElectraResidualOutput))
     {
         dense = nn.Linear(inputSize, config.HiddenSize);
         LayerNorm = nn.LayerNorm(config.HiddenSize, eps: config.LayerNormEps);
-        dropout = nn.Dropout(config.HiddenDropoutProb);
+        dropout = new FastDropout(config.HiddenDropoutProb);
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor x, Tensor residual)
     {
-        using var projected = dropout.forward(dense.forward(x));
-        using var sum = projected.add(residual);
-        return LayerNorm.forward(sum);
+        using var dense_ = MixedPrecision.Linear(dense, x);
+        using var projected = dropout.forward(dense_);
+        using var sum = projected.add(residual);                             // bf16 branch + fp32 stream -> fp32
+        return MixedPrecision.LayerNorm(LayerNorm, sum);
     }
 }
 

@@ -13,19 +13,21 @@ public sealed class ElectraEmbeddings : nn.Module<Tensor, Tensor, Tensor>
     private readonly Embedding position_embeddings;
     private readonly Embedding token_type_embeddings;
     private readonly LayerNorm LayerNorm;
-    private readonly Dropout dropout;
+    private readonly FastDropout dropout;
     // Saved by the transformers releases that produced the google/* files (a persistent int64 buffer 0..P-1);
     // kept so an import/export round trip writes the same tensors back.
     private readonly Tensor position_ids;
 
     public ElectraEmbeddings(ElectraConfig config) : base(nameof(ElectraEmbeddings))
     {
-        // padding_idx: the pad row gets no gradient from the lookup, as in HF (its fixtures check this).
-        word_embeddings = nn.Embedding(config.VocabSize, config.EmbeddingSize, padding_idx: config.PadTokenId);
+        // No padding_idx (HF sets one; the official TF code does not): pad positions feed no loss, so the pad row's
+        // gradient is zero either way (the HF gradient fixtures confirm it), and libtorch's padding_idx backward
+        // is several times slower on the CPU.
+        word_embeddings = nn.Embedding(config.VocabSize, config.EmbeddingSize);
         position_embeddings = nn.Embedding(config.MaxPositionEmbeddings, config.EmbeddingSize);
         token_type_embeddings = nn.Embedding(config.TypeVocabSize, config.EmbeddingSize);
         LayerNorm = nn.LayerNorm(config.EmbeddingSize, eps: config.LayerNormEps);
-        dropout = nn.Dropout(config.HiddenDropoutProb);
+        dropout = new FastDropout(config.HiddenDropoutProb);
         position_ids = arange(config.MaxPositionEmbeddings, dtype: int64).unsqueeze(0);
         RegisterComponents();
     }

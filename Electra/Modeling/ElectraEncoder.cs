@@ -19,7 +19,7 @@ public sealed class ElectraIntermediate : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        using var projected = dense.forward(x);
+        using var projected = MixedPrecision.Linear(dense, x);
         return Activations.Apply(_activation, projected);
     }
 }

@@ -29,9 +29,9 @@ public sealed class DiscriminatorHead : nn.Module<Tensor, Tensor>
     /// <summary>(B, T, H) -> (B, T)</summary>
     public override Tensor forward(Tensor hidden)
     {
-        using var projected = dense.forward(hidden);
+        using var projected = MixedPrecision.Linear(dense, hidden);
         using var activated = Activations.Apply(_activation, projected);
-        using var logits = dense_prediction.forward(activated);              // (B, T, 1)
+        using var logits = MixedPrecision.Linear(dense_prediction, activated);  // (B, T, 1)
         return logits.squeeze(-1);
     }
 }
@@ -54,9 +54,9 @@ public sealed class GeneratorHead : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor hidden)
     {
-        using var projected = dense.forward(hidden);
+        using var projected = MixedPrecision.Linear(dense, hidden);
         using var activated = F.gelu(projected);
-        return LayerNorm.forward(activated);
+        return MixedPrecision.LayerNorm(LayerNorm, activated);
     }
 }
 
@@ -67,13 +67,13 @@ public sealed class GeneratorHead : nn.Module<Tensor, Tensor>
 public sealed class ClassificationHead : nn.Module<Tensor, Tensor>
 {
     private readonly Linear dense;
-    private readonly Dropout dropout;
+    private readonly FastDropout dropout;
     private readonly Linear out_proj;
 
     public ClassificationHead(ElectraConfig config, int numLabels) : base(nameof(ClassificationHead))
     {
         dense = nn.Linear(config.HiddenSize, config.HiddenSize);
-        dropout = nn.Dropout(config.ClassifierDropout ?? config.HiddenDropoutProb);
+        dropout = new FastDropout(config.ClassifierDropout ?? config.HiddenDropoutProb);
         out_proj = nn.Linear(config.HiddenSize, numLabels);
         RegisterComponents();
     }
@@ -83,9 +83,9 @@ public sealed class ClassificationHead : nn.Module<Tensor, Tensor>
     {
         using var cls = hidden.select(1, 0);                                // (B, H) at [CLS]
         using var dropped = dropout.forward(cls);
-        using var projected = dense.forward(dropped);
+        using var projected = MixedPrecision.Linear(dense, dropped);
         using var activated = F.gelu(projected);
         using var dropped2 = dropout.forward(activated);
-        return out_proj.forward(dropped2);
+        return MixedPrecision.Linear(out_proj, dropped2);
     }
 }

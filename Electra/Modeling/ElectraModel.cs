@@ -41,7 +41,7 @@ public sealed class ElectraModel : nn.Module<Tensor, Tensor, Tensor, Tensor>
         Tensor hidden = embedded;
         if (embeddings_project is not null)
         {
-            hidden = embeddings_project.forward(embedded);                   // (B, T, E) -> (B, T, H)
+            hidden = MixedPrecision.Linear(embeddings_project, embedded);    // (B, T, E) -> (B, T, H)
             if (trace is null) embedded.Dispose();
         }
         trace?.Add(hidden);

@@ -82,7 +82,7 @@ public sealed class ElectraForMaskedLM : ElectraTaskModel
     public Tensor Logits(Tensor hidden)
     {
         using var transformed = generator_predictions.forward(hidden);
-        return generator_lm_head.forward(transformed);
+        return MixedPrecision.Linear(generator_lm_head, transformed);
     }
 
     /// <summary>
@@ -147,7 +147,7 @@ public sealed class ElectraForQuestionAnswering : ElectraTaskModel
     public (Tensor Start, Tensor End) Forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds)
     {
         using var hidden = electra.forward(inputIds, attentionMask, tokenTypeIds);
-        using var logits = qa_outputs.forward(hidden);                       // (B, T, 2)
+        using var logits = MixedPrecision.Linear(qa_outputs, hidden);        // (B, T, 2)
         var parts = logits.split(1, -1);
         return (parts[0].squeeze(-1), parts[1].squeeze(-1));
     }

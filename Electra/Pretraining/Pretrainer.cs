@@ -4,6 +4,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ElectraLab.Electra.Checkpoints;
+using ElectraLab.Electra.Modeling;
 using ElectraLab.Electra.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -45,6 +46,9 @@ public sealed class Pretrainer : IDisposable
     public long Step { get; private set; }
     public double TrainFlops { get; private set; }
     public PretrainingConfig Config => _config;
+
+    /// <summary>bf16 for bf16-mixed (fp32 master weights, moments and reductions), null for fp32.</summary>
+    public ScalarType? ComputeDType => _config.PrecisionKind == Precision.Bf16Mixed ? ScalarType.BFloat16 : null;
 
     public PretrainingPhase Phase =>
         _config.AlgorithmKind == TrainingAlgorithm.Joint ? PretrainingPhase.Joint
@@ -96,7 +100,9 @@ public sealed class Pretrainer : IDisposable
         {
             using var batch = new DeviceBatch(masked, _device);
             _optimizer.ZeroGrad();
-            var (loss, statistics) = Model.Step(batch, phase);
+            Tensor loss, statistics;
+            using (MixedPrecision.Use(ComputeDType))
+                (loss, statistics) = Model.Step(batch, phase);
             loss.backward();
             GradientClipping.ClipByGlobalNorm(_parameters.Select(p => p.Parameter), 1.0);
             _optimizer.Step(lr);

@@ -117,7 +117,7 @@ public sealed class PretrainingModel : nn.Module
         var discLogits = disc.Forward(fakeIds, b.InputMask, b.SegmentIds);
         // electra: every real token (E-run L203-209); electra-15: only the masked positions (Paper §3.5).
         var weights = _config.ObjectiveKind == Objective.Electra15 ? updated.to_type(ScalarType.Float32) : b.InputMaskFloat;
-        var perToken = F.binary_cross_entropy_with_logits(discLogits, labels, reduction: nn.Reduction.None);
+        var perToken = F.binary_cross_entropy_with_logits(MixedPrecision.ToFloat(discLogits), labels, reduction: nn.Reduction.None);
         var discLoss = (perToken * weights).sum() / (weights.sum() + 1e-6);
 
         var loss = phase == PretrainingPhase.DiscriminatorOnly
@@ -155,9 +155,9 @@ public sealed class PretrainingModel : nn.Module
         {
             // All-Tokens MLM with the copy mechanism (Paper §3.5): p(x_t) = D·1[input_t = x_t] + (1 − D)·softmax_t(x_t),
             // D = sigmoid(copy logit), over every real token. Computed in log space for stability.
-            var logProbs = main.Logits(hidden).log_softmax(-1);                                 // (B, T, V)
+            var logProbs = MixedPrecision.ToFloat(main.Logits(hidden)).log_softmax(-1);         // (B, T, V)
             var logOriginal = logProbs.gather(2, b.OriginalIds.unsqueeze(-1)).squeeze(-1);      // (B, T)
-            var copyLogit = copy_predictions!.forward(hidden);                                  // (B, T)
+            var copyLogit = MixedPrecision.ToFloat(copy_predictions!.forward(hidden));          // (B, T)
             var logCopy = F.logsigmoid(copyLogit);
             var logGenerate = F.logsigmoid(copyLogit.neg()) + logOriginal;
             var same = corrupted.eq(b.OriginalIds);
@@ -179,7 +179,7 @@ public sealed class PretrainingModel : nn.Module
     /// <summary>Weighted mean of −log p over the slots (E-run L271-285); duplicate slots count twice.</summary>
     private static (Tensor Loss, Tensor Correct) MaskedLmLoss(Tensor logits, DeviceBatch b)
     {
-        var logProbs = logits.log_softmax(-1);
+        var logProbs = MixedPrecision.ToFloat(logits).log_softmax(-1);                        // fp32 reduction
         var nll = logProbs.gather(2, b.LabelIds.unsqueeze(-1)).squeeze(-1).neg();                 // (B, N)
         var loss = (nll * b.Weights).sum() / (b.Weights.sum() + 1e-6);
         using var _ = no_grad();
@@ -194,7 +194,7 @@ public sealed class PretrainingModel : nn.Module
     private Tensor Sample(Tensor logits, DeviceBatch b)
     {
         using var _ = no_grad();
-        var scaled = logits.detach() / _config.Temperature;
+        var scaled = MixedPrecision.ToFloat(logits.detach()) / _config.Temperature;
         if (_config.DisallowCorrect)
             scaled = scaled - 1000.0 * F.one_hot(b.LabelIds, scaled.shape[2]).to_type(scaled.dtype);
         var uniform = rand_like(scaled);
@@ -232,7 +232,7 @@ public sealed class PretrainingModel : nn.Module
         }
         else
         {
-            var predicted = discLogits.detach().gt(0).to_type(ScalarType.Float32);
+            var predicted = discLogits.detach().gt(0).to_type(ScalarType.Float32);  // any dtype
             var truth = labels!;
             var w = weights!;
             tp = (predicted * truth * w).sum();

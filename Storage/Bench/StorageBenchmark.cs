@@ -93,7 +93,7 @@ public sealed class StorageBenchmark(string serverConnectionString, BenchmarkOpt
         clock.Stop();
         var rate = options.IngestPoints / clock.Elapsed.TotalSeconds;
         return new BenchmarkRow("metric ingestion", $"{rate:N0} points/s", ">= 100,000 points/s",
-            $"{options.IngestPoints:N0} points, bounded buffer, COPY + ON CONFLICT");
+            $"{options.IngestPoints:N0} points, {storage.MetricFlushers} flushers, COPY then insert-if-absent + rollups");
     }
 
     private async Task<IEnumerable<BenchmarkRow>> CheckpointsAsync(NpgsqlDataSource dataSource, StorageOptions storage,

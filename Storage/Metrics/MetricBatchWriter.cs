@@ -27,6 +27,7 @@ public static class MetricBatchWriter
         ON CONFLICT (experiment_id, name, step) DO NOTHING
         """;
 
+    // Rollup rows are upserted in key order, so concurrent flushers lock them in the same order and never deadlock.
     private static readonly string Rollup = $"""
         rolled AS (
             INSERT INTO metric_rollups (experiment_id, name, block, first_step, last_step, min_value, max_value,
@@ -34,6 +35,7 @@ public static class MetricBatchWriter
             SELECT experiment_id, name, step / {Entities.MetricRollup.BlockSteps}, min(step), max(step), min(value),
                    max(value), (array_agg(value ORDER BY step DESC))[1], count(*)
             FROM inserted GROUP BY 1, 2, 3
+            ORDER BY 1, 2, 3
             ON CONFLICT (experiment_id, name, block) DO UPDATE SET
                 first_step = least(metric_rollups.first_step, excluded.first_step),
                 last_step = greatest(metric_rollups.last_step, excluded.last_step),

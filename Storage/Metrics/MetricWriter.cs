@@ -4,21 +4,23 @@ using Npgsql;
 namespace ElectraLab.Storage.Metrics;
 
 /// <summary>
-/// Buffers metric points in a bounded channel and writes them in batches from one background flusher.
+/// Buffers metric points in bounded channels and writes them in batches from background flushers, one connection
+/// each, so one batch's COPY overlaps another's insert. A series (experiment, name) always goes to the same flusher,
+/// so points of one series are written in the order they were queued and the first write of a step wins.
 /// <see cref="Write"/> never touches the database: it returns at once while the buffer has room and waits only when
-/// it is full (back-pressure), so memory stays bounded. <see cref="DisposeAsync"/> drains the buffer.
+/// it is full (back-pressure), so memory stays bounded. <see cref="DisposeAsync"/> drains the buffers.
 /// </summary>
 public sealed class MetricWriter : IAsyncDisposable
 {
     private const int MaxAttempts = 5;
 
     private readonly NpgsqlDataSource _dataSource;
-    private readonly Channel<MetricPoint> _channel;
+    private readonly Channel<MetricPoint>[] _lanes;
+    private readonly long[] _accepted;
+    private readonly long[] _persisted;
     private readonly int _batchSize;
-    private readonly Task _flusher;
+    private readonly Task[] _flushers;
     private readonly Lock _progressLock = new();
-    private long _accepted;
-    private long _persisted;
     private long _inserted;
     private TaskCompletionSource _progress = NewProgress();
     private Exception? _fault;
@@ -27,24 +29,29 @@ public sealed class MetricWriter : IAsyncDisposable
     {
         _dataSource = dataSource;
         _batchSize = options.MetricBatchSize;
-        _channel = Channel.CreateBounded<MetricPoint>(new BoundedChannelOptions(options.MetricBufferCapacity)
+        var lanes = Math.Max(1, options.MetricFlushers);
+        var capacity = Math.Max(1, options.MetricBufferCapacity / lanes);
+        _lanes = Enumerable.Range(0, lanes).Select(_ => Channel.CreateBounded<MetricPoint>(new BoundedChannelOptions(capacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
-        });
-        _flusher = Task.Run(FlushLoopAsync);
+        })).ToArray();
+        _accepted = new long[lanes];
+        _persisted = new long[lanes];
+        _flushers = Enumerable.Range(0, lanes).Select(lane => Task.Run(() => FlushLoopAsync(lane))).ToArray();
     }
 
     /// <summary>Points that reached the database (replayed duplicates excluded).</summary>
     public long Inserted => Interlocked.Read(ref _inserted);
 
-    /// <summary>Queues a point; waits only while the buffer is full. Safe from any thread.</summary>
+    /// <summary>Queues a point; waits only while its buffer is full. Safe from any thread.</summary>
     public void Write(in MetricPoint point)
     {
         ThrowIfFaulted();
-        if (_channel.Writer.TryWrite(point))
+        var lane = LaneOf(point);
+        if (_lanes[lane].Writer.TryWrite(point))
         {
-            Interlocked.Increment(ref _accepted);
+            Interlocked.Increment(ref _accepted[lane]);
             return;
         }
         WriteAsync(point).AsTask().GetAwaiter().GetResult();
@@ -53,21 +60,22 @@ public sealed class MetricWriter : IAsyncDisposable
     public async ValueTask WriteAsync(MetricPoint point, CancellationToken cancellationToken = default)
     {
         ThrowIfFaulted();
-        await _channel.Writer.WriteAsync(point, cancellationToken);
-        Interlocked.Increment(ref _accepted);
+        var lane = LaneOf(point);
+        await _lanes[lane].Writer.WriteAsync(point, cancellationToken);
+        Interlocked.Increment(ref _accepted[lane]);
     }
 
     /// <summary>Completes when every point queued before the call is in the database.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
-        var target = Interlocked.Read(ref _accepted);
+        var targets = _accepted.Select((_, lane) => Interlocked.Read(ref _accepted[lane])).ToArray();
         while (true)
         {
             Task progress;
             lock (_progressLock)
             {
                 ThrowIfFaulted();
-                if (_persisted >= target)
+                if (targets.Select((target, lane) => Interlocked.Read(ref _persisted[lane]) >= target).All(done => done))
                 {
                     return;
                 }
@@ -79,20 +87,27 @@ public sealed class MetricWriter : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _channel.Writer.TryComplete();
-        await _flusher;
+        foreach (var lane in _lanes)
+        {
+            lane.Writer.TryComplete();
+        }
+        await Task.WhenAll(_flushers);
         ThrowIfFaulted();
     }
 
-    private async Task FlushLoopAsync()
+    private int LaneOf(in MetricPoint point) =>
+        _lanes.Length == 1 ? 0 : (HashCode.Combine(point.ExperimentId, point.Name) & int.MaxValue) % _lanes.Length;
+
+    private async Task FlushLoopAsync(int lane)
     {
+        var reader = _lanes[lane].Reader;
         var batch = new List<MetricPoint>(_batchSize);
         NpgsqlConnection? connection = null;
         try
         {
-            while (await _channel.Reader.WaitToReadAsync())
+            while (await reader.WaitToReadAsync())
             {
-                while (batch.Count < _batchSize && _channel.Reader.TryRead(out var point))
+                while (batch.Count < _batchSize && reader.TryRead(out var point))
                 {
                     batch.Add(point);
                 }
@@ -116,7 +131,7 @@ public sealed class MetricWriter : IAsyncDisposable
                         await Task.Delay(TimeSpan.FromMilliseconds(100 << attempt));
                     }
                 }
-                Advance(batch.Count);
+                Advance(lane, batch.Count);
                 batch.Clear();
             }
         }
@@ -124,10 +139,13 @@ public sealed class MetricWriter : IAsyncDisposable
         {
             lock (_progressLock)
             {
-                _fault = ex;
+                _fault ??= ex;
                 _progress.TrySetException(ex);
             }
-            _channel.Writer.TryComplete(ex);
+            foreach (var other in _lanes)
+            {
+                other.Writer.TryComplete(ex);
+            }
         }
         finally
         {
@@ -138,12 +156,12 @@ public sealed class MetricWriter : IAsyncDisposable
         }
     }
 
-    private void Advance(int count)
+    private void Advance(int lane, int count)
     {
         TaskCompletionSource completed;
         lock (_progressLock)
         {
-            _persisted += count;
+            Interlocked.Add(ref _persisted[lane], count);
             completed = _progress;
             _progress = NewProgress();
         }

@@ -26,13 +26,12 @@ public sealed class ExperimentHistoryQueries(NpgsqlDataSource dataSource)
     {
         var limit = Math.Clamp(query.Limit, 1, 500);
         var offset = Math.Max(query.Offset, 0);
-        await using var command = dataSource.CreateCommand();
-        command.Parameters.Add(new() { Value = query.TeamId });
+        var values = new List<object> { query.TeamId };
         var where = "e.team_id = $1";
         string Add(object value)
         {
-            command.Parameters.Add(new() { Value = value });
-            return $"${command.Parameters.Count}";
+            values.Add(value);
+            return $"${values.Count}";
         }
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
@@ -65,23 +64,34 @@ public sealed class ExperimentHistoryQueries(NpgsqlDataSource dataSource)
         {
             where += $" AND e.created_at < {Add(before.ToUniversalTime())}";
         }
-        var limitParameter = Add(limit);
-        var offsetParameter = Add(offset);
-        command.CommandText = $"""
-            SELECT {SummaryColumns}, count(*) OVER () AS total
+
+        // The count and the page go in one round trip as two statements, so the page can walk the
+        // (team_id, created_at) index and stop at its LIMIT instead of numbering every row of the team.
+        await using var batch = dataSource.CreateBatch();
+        var count = new NpgsqlBatchCommand($"SELECT count(*) FROM experiments e WHERE {where}");
+        var page = new NpgsqlBatchCommand($"""
+            SELECT {SummaryColumns}
             FROM experiments e
             WHERE {where}
             ORDER BY e.created_at DESC, e.id
-            LIMIT {limitParameter} OFFSET {offsetParameter}
-            """;
+            LIMIT {limit} OFFSET {offset}
+            """);
+        foreach (var value in values)
+        {
+            count.Parameters.Add(new() { Value = value });
+            page.Parameters.Add(new() { Value = value });
+        }
+        batch.BatchCommands.Add(count);
+        batch.BatchCommands.Add(page);
 
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var total = reader.GetInt64(0);
+        await reader.NextResultAsync(cancellationToken);
         var items = new List<ExperimentSummary>();
-        long total = 0;
         while (await reader.ReadAsync(cancellationToken))
         {
             items.Add(ReadSummary(reader));
-            total = reader.GetInt64(13);
         }
         return new Page<ExperimentSummary>(items, total, offset, limit);
     }

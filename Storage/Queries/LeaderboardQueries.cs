@@ -1,6 +1,5 @@
 using ElectraLab.Storage.Results;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace ElectraLab.Storage.Queries;
 
@@ -37,24 +36,24 @@ public sealed class LeaderboardQueries(NpgsqlDataSource dataSource)
         }
         var limit = Math.Clamp(query.Limit, 1, 500);
         var offset = Math.Max(query.Offset, 0);
-        await using var command = dataSource.CreateCommand();
-        command.Parameters.Add(new() { Value = query.TeamId });
-        command.Parameters.Add(new() { Value = query.Benchmark });
+        var values = new List<object> { query.TeamId, query.Benchmark };
+        string Add(object value)
+        {
+            values.Add(value);
+            return $"${values.Count}";
+        }
         var where = "e.team_id = $1 AND l.benchmark = $2";
         if (query.Tag is not null)
         {
-            command.Parameters.Add(new() { Value = new[] { query.Tag } });
-            where += $" AND e.tags @> ${command.Parameters.Count}::text[]";
+            where += $" AND e.tags @> {Add(new[] { query.Tag })}::text[]";
         }
         if (query.Objective is not null)
         {
-            command.Parameters.Add(new() { Value = query.Objective });
-            where += $" AND e.objective = ${command.Parameters.Count}";
+            where += $" AND e.objective = {Add(query.Objective)}";
         }
         if (query.Status is not null)
         {
-            command.Parameters.Add(new() { Value = query.Status });
-            where += $" AND e.status = ${command.Parameters.Count}";
+            where += $" AND e.status = {Add(query.Status)}";
         }
         string sort;
         if (SortColumns.TryGetValue(query.SortBy, out var column))
@@ -63,29 +62,40 @@ public sealed class LeaderboardQueries(NpgsqlDataSource dataSource)
         }
         else if (Benchmarks.For(query.Benchmark).Any(c => c.Column == query.SortBy))
         {
-            command.Parameters.Add(new() { Value = query.SortBy, NpgsqlDbType = NpgsqlDbType.Text });
-            sort = $"(l.columns ->> ${command.Parameters.Count})::double precision";
+            sort = $"(l.columns ->> {Add(query.SortBy)}::text)::double precision";
         }
         else
         {
             throw new ArgumentException($"Cannot sort the {query.Benchmark} leaderboard by '{query.SortBy}'.", nameof(query));
         }
-        command.Parameters.Add(new() { Value = limit });
-        command.Parameters.Add(new() { Value = offset });
         var direction = query.Descending ? "DESC" : "ASC";
-        command.CommandText = $"""
+
+        // Count and page in one round trip; the page is then a plain top-N sort.
+        await using var batch = dataSource.CreateBatch();
+        var count = new NpgsqlBatchCommand(
+            $"SELECT count(*) FROM leaderboard_entries l JOIN experiments e ON e.id = l.experiment_id WHERE {where}");
+        var page = new NpgsqlBatchCommand($"""
             SELECT e.id, e.name, e.objective, e.generator_size, e.model_size, e.params, e.train_flops, e.status, e.tags,
-                   l.score, l.columns::text, l.columns_reported, count(*) OVER () AS total
+                   l.score, l.columns::text, l.columns_reported
             FROM leaderboard_entries l
             JOIN experiments e ON e.id = l.experiment_id
             WHERE {where}
             ORDER BY {sort} {direction} NULLS LAST, e.id
-            LIMIT ${command.Parameters.Count - 1} OFFSET ${command.Parameters.Count}
-            """;
+            LIMIT {limit} OFFSET {offset}
+            """);
+        foreach (var value in values)
+        {
+            count.Parameters.Add(new() { Value = value });
+            page.Parameters.Add(new() { Value = value });
+        }
+        batch.BatchCommands.Add(count);
+        batch.BatchCommands.Add(page);
 
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var total = reader.GetInt64(0);
+        await reader.NextResultAsync(cancellationToken);
         var rows = new List<LeaderboardRow>();
-        long total = 0;
         while (await reader.ReadAsync(cancellationToken))
         {
             rows.Add(new LeaderboardRow(
@@ -93,18 +103,7 @@ public sealed class LeaderboardQueries(NpgsqlDataSource dataSource)
                 reader.GetInt64(5), reader.GetDouble(6), reader.GetString(7), reader.GetFieldValue<string[]>(8),
                 reader.IsDBNull(9) ? null : reader.GetDouble(9), JsonColumns.ParseNumbers(reader.GetString(10)),
                 reader.GetInt32(11)));
-            total = reader.GetInt64(12);
-        }
-        if (rows.Count == 0 && offset > 0)
-        {
-            total = await CountAsync(query, cancellationToken);
         }
         return new Page<LeaderboardRow>(rows, total, offset, limit);
-    }
-
-    private async Task<long> CountAsync(LeaderboardQuery query, CancellationToken cancellationToken)
-    {
-        var page = await GetAsync(query with { Offset = 0, Limit = 1 }, cancellationToken);
-        return page.Total;
     }
 }

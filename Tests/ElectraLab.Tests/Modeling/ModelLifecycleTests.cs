@@ -80,6 +80,6 @@ public sealed class ModelLifecycleTests
         using var mask = cat([ones(1, 10, dtype: int64), zeros(1, 6, dtype: int64)], 1);
         using var short_ = model.forward(ids, ones(1, 10, dtype: int64), zeros(1, 10, dtype: int64));
         using var long_ = model.forward(padded, mask, zeros(1, 16, dtype: int64));
-        TensorAssert.Close(short_, long_.narrow(1, 0, 10), 1e-5, "real-token outputs with padding");
+        TensorAssert.Close(short_, long_.narrow(1, 0, 10), 5e-5, "real-token outputs with padding");
     }
 }

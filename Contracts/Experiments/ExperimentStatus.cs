@@ -1,0 +1,98 @@
+using ElectraLab.Contracts.Sweeps;
+
+namespace ElectraLab.Contracts.Experiments;
+
+/// <summary>Queued → Pretraining → Evaluating → Completed, or Failed / Cancelled / StoppedEarly.</summary>
+[GenerateSerializer, Alias("electralab.ExperimentState")]
+public enum ExperimentState
+{
+    Created = 0,
+    Queued = 1,
+    Pretraining = 2,
+    Evaluating = 3,
+    Completed = 4,
+    Failed = 5,
+    Cancelled = 6,
+    StoppedEarly = 7,
+}
+
+public static class ExperimentStates
+{
+    public static bool IsTerminal(this ExperimentState state) =>
+        state is ExperimentState.Completed or ExperimentState.Failed or ExperimentState.Cancelled or ExperimentState.StoppedEarly;
+
+    /// <summary>The name stored in PostgreSQL (experiments.status).</summary>
+    public static string ToStorageName(this ExperimentState state) => state switch
+    {
+        ExperimentState.StoppedEarly => "stopped-early",
+        _ => state.ToString().ToLowerInvariant(),
+    };
+}
+
+[GenerateSerializer, Alias("electralab.JobKind")]
+public enum JobKind
+{
+    Pretrain = 0,
+    FinetuneEval = 1,
+    Noop = 2,
+}
+
+[GenerateSerializer, Alias("electralab.JobState")]
+public enum JobState
+{
+    Queued = 0,
+    Running = 1,
+    Succeeded = 2,
+    Failed = 3,
+    Cancelled = 4,
+    StoppedEarly = 5,
+}
+
+/// <summary>What the sweep grain sends to start an experiment: one trial at one pre-training seed.</summary>
+[GenerateSerializer, Immutable, Alias("electralab.ExperimentSpec")]
+public sealed record ExperimentSpec(
+    Guid ExperimentId,
+    Guid SweepId,
+    string Team,
+    string Name,
+    int Index,
+    /// <summary>The resolved pre-training config (JSON, official key names).</summary>
+    string ConfigJson,
+    long Seed,
+    int Priority,
+    EvaluationSpec Evaluations,
+    int[] FinetuneSeeds,
+    EarlyStoppingSpec? EarlyStopping,
+    CheckpointSpec Checkpoints,
+    int MaxAttempts,
+    WorkloadSpec Workload);
+
+[GenerateSerializer, Immutable, Alias("electralab.JobStatus")]
+public sealed record JobStatus(
+    Guid JobId,
+    JobKind Kind,
+    string? Task,
+    long? CheckpointStep,
+    JobState State,
+    int Attempts,
+    string? Silo,
+    string? Device,
+    long Step,
+    long? ResumedFromStep,
+    DateTimeOffset EnqueuedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    string? Error);
+
+[GenerateSerializer, Immutable, Alias("electralab.ExperimentStatus")]
+public sealed record ExperimentStatus(
+    Guid ExperimentId,
+    Guid SweepId,
+    string Name,
+    string Team,
+    ExperimentState State,
+    /// <summary>Why the experiment is where it is: the last error, the cancel reason, the early-stop decision.</summary>
+    string? Reason,
+    long Step,
+    double TrainFlops,
+    JobStatus[] Jobs);

@@ -1,0 +1,52 @@
+namespace ElectraLab.Grains.Hosting;
+
+/// <summary>Device slots, bound from <c>ElectraLab:Slots</c>.</summary>
+public sealed class SlotOptions
+{
+    public const string Section = "ElectraLab:Slots";
+
+    /// <summary>CPU slots when no CUDA device is visible (default 1).</summary>
+    public int Cpu { get; set; } = 1;
+
+    /// <summary>libtorch threads per CPU slot; 0 = the machine's cores divided by the slots.</summary>
+    public int ThreadsPerSlot { get; set; }
+
+    /// <summary>"auto" (one slot per CUDA device when TorchSharp sees CUDA), or "off" (CPU slots only).</summary>
+    public string Cuda { get; set; } = "auto";
+}
+
+/// <summary>Job execution and failure detection, bound from <c>ElectraLab:Jobs</c>.</summary>
+public sealed class JobOptions
+{
+    public const string Section = "ElectraLab:Jobs";
+
+    /// <summary>How often a running job reports liveness and progress to its experiment.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A running job silent for this long is presumed lost (its silo died) and is re-queued.</summary>
+    public TimeSpan HeartbeatTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Local scratch space for checkpoint folders; default: the temp folder.</summary>
+    public string? WorkDirectory { get; set; }
+
+    /// <summary>GLUE data (one folder per task, TSV files) for finetune-eval jobs.</summary>
+    public string? GlueDataDirectory { get; set; }
+
+    /// <summary>SQuAD data (train/dev JSON) for finetune-eval jobs.</summary>
+    public string? SquadDataDirectory { get; set; }
+}
+
+/// <summary>The scheduler, bound from <c>ElectraLab:Scheduler</c>.</summary>
+public sealed class SchedulerOptions
+{
+    public const string Section = "ElectraLab:Scheduler";
+
+    /// <summary>How often each silo's worker reports its slots to the scheduler (its lease renewal).</summary>
+    public TimeSpan WorkerReportInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A worker not heard from for this long is dropped with its slots; its dispatches are reported lost.</summary>
+    public TimeSpan WorkerLeaseTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The longest the scheduler's queue may be ahead of its persisted copy (writes are coalesced).</summary>
+    public TimeSpan PersistInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+}

@@ -1,0 +1,55 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using ElectraLab.Electra.Finetuning;
+
+namespace ElectraLab.Grains.Jobs;
+
+/// <summary>
+/// The ELECTRA core's fine-tuner behind <see cref="IFinetuneEvaluator"/>: fine-tunes the checkpoint's discriminator on
+/// one GLUE task or SQuAD once per seed and scores dev. Metric names are mapped to the leaderboard's (mcc, spearman, em).
+/// </summary>
+public sealed class ElectraFinetuneEvaluator : IFinetuneEvaluator
+{
+    private static readonly Dictionary<string, string> TaskNames = new()
+    {
+        ["cola"] = "CoLA", ["sst2"] = "SST-2", ["mrpc"] = "MRPC", ["stsb"] = "STS-B", ["qqp"] = "QQP",
+        ["mnli"] = "MNLI", ["qnli"] = "QNLI", ["rte"] = "RTE", ["squad1"] = "squad1", ["squad2"] = "squad2",
+    };
+
+    private static readonly Dictionary<string, string> MetricNames = new()
+    {
+        ["matthews_correlation"] = "mcc", ["spearmanr"] = "spearman", ["pearsonr"] = "pearson", ["exact_match"] = "em", ["exact"] = "em",
+    };
+
+    public FinetuneEvaluation Evaluate(FinetuneEvalRequest request, CancellationToken cancellation)
+    {
+        var task = TaskNames.GetValueOrDefault(request.Task) ?? throw new ArgumentException($"unknown evaluation task '{request.Task}'");
+        var squad = request.Task.StartsWith("squad", StringComparison.Ordinal);
+        var data = (squad ? request.SquadDataDirectory : request.GlueDataDirectory)
+            ?? throw new InvalidOperationException($"no data for {request.Task}: set ElectraLab:Jobs:{(squad ? "Squad" : "Glue")}DataDirectory on the silo");
+        var sets = new List<string>();
+        if (request.SettingsJson is { } settings && JsonNode.Parse(settings) is JsonObject overrides)
+        {
+            foreach (var (key, value) in overrides)
+            {
+                sets.Add($"{key}={(value is JsonValue v && v.TryGetValue<string>(out var s) ? s : value?.ToJsonString())}");
+            }
+        }
+        sets.Add($"device={request.Device}");
+        sets.Add($"num_threads={request.Threads.ToString(CultureInfo.InvariantCulture)}");
+        var experiment = FinetuneExperiment.Prepare(task, request.CheckpointFolder, data, sets);
+        var results = experiment.Run(request.Seeds.Select(s => (long)s).ToList(), request.WorkDirectory, cancellation: cancellation);
+        var scores = new List<EvaluationScore>();
+        foreach (var seed in results.Seeds)
+        {
+            foreach (var (metric, value) in seed.Metrics)
+            {
+                if (value is { } v && double.IsFinite(v))
+                {
+                    scores.Add(new EvaluationScore((int)seed.Seed, MetricNames.GetValueOrDefault(metric, metric), v));
+                }
+            }
+        }
+        return new FinetuneEvaluation(scores);
+    }
+}

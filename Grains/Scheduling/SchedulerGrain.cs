@@ -1,0 +1,223 @@
+using ElectraLab.Contracts.Experiments;
+using ElectraLab.Contracts.Scheduling;
+using ElectraLab.Grains.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ElectraLab.Grains.Scheduling;
+
+[GenerateSerializer, Alias("electralab.SchedulerGrainState")]
+public sealed class SchedulerGrainState
+{
+    [Id(0)] public List<QueuedJob> Queue { get; set; } = [];
+    [Id(1)] public Dictionary<Guid, JobAssignment> Running { get; set; } = [];
+    /// <summary>Per team, the slots it has been given (its virtual time for fair share).</summary>
+    [Id(2)] public Dictionary<string, double> Served { get; set; } = [];
+    [Id(3)] public long Sequence { get; set; }
+    [Id(4)] public long Dispatched { get; set; }
+}
+
+[GenerateSerializer, Immutable, Alias("electralab.QueuedJob")]
+public sealed record QueuedJob(JobRequest Job, long Sequence);
+
+/// <summary>
+/// The queue and the slot table. Policy: the highest priority first; within a priority, the team with the fewest
+/// running jobs, then the least served (fair share by virtual time: a team that becomes active starts at the least
+/// served active team's count, so it neither starves nor gets a burst for having been idle), then FIFO.
+///
+/// Durability: the queue is grain state in PostgreSQL. Writes are coalesced (at most every PersistInterval), which is
+/// safe because experiments re-enqueue their queued jobs from their reminders (Enqueue is idempotent): a queue that
+/// lost its last few hundred milliseconds with its silo is rebuilt from the experiments, which are the authority.
+/// Slots are not persisted: workers report them every few seconds, and a worker that stops reporting loses its lease.
+/// The scheduler awaits only worker grains (which never call out), and tells experiments about lost jobs one-way, so
+/// no call cycle can deadlock it.
+/// </summary>
+public sealed class SchedulerGrain(
+    [PersistentState("scheduler", PlatformSiloBuilderExtensions.StorageName)] IPersistentState<SchedulerGrainState> state,
+    IOptions<SchedulerOptions> options,
+    ILogger<SchedulerGrain> logger) : Grain, ISchedulerGrain
+{
+    private readonly SchedulerOptions _options = options.Value;
+    private readonly Dictionary<string, Worker> _workers = [];
+    private readonly HashSet<Guid> _released = [];
+    private bool _dirty;
+
+    private SchedulerGrainState S => state.State;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        this.RegisterGrainTimer(PersistAsync, TimeSpan.Zero, _options.PersistInterval);
+        this.RegisterGrainTimer(ExpireWorkersAsync, _options.WorkerReportInterval, _options.WorkerReportInterval);
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_dirty) await state.WriteStateAsync(cancellationToken);
+    }
+
+    public async Task EnqueueAsync(JobRequest job)
+    {
+        if (S.Running.ContainsKey(job.JobId) || S.Queue.Any(q => q.Job.JobId == job.JobId)) return;
+        if (!IsActive(job.Team))
+        {
+            var others = S.Served.Where(kv => IsActive(kv.Key)).Select(kv => kv.Value).DefaultIfEmpty(0).Min();
+            S.Served[job.Team] = Math.Max(S.Served.GetValueOrDefault(job.Team), others);
+        }
+        S.Queue.Add(new QueuedJob(job, ++S.Sequence));
+        _dirty = true;
+        await DispatchAsync();
+    }
+
+    public async Task ReleaseAsync(Guid jobId, Guid? dispatchId)
+    {
+        if (S.Running.TryGetValue(jobId, out var running) && (dispatchId is null || running.DispatchId == dispatchId))
+        {
+            S.Running.Remove(jobId);
+            _released.Add(running.DispatchId);
+            _dirty = true;
+        }
+        if (dispatchId is null && S.Queue.RemoveAll(q => q.Job.JobId == jobId) > 0) _dirty = true;
+        await DispatchAsync();
+    }
+
+    public async Task ReportWorkerAsync(WorkerReport report)
+    {
+        var now = DateTimeOffset.UtcNow;
+        _workers[report.Silo] = new Worker(report.Slots, now);
+        // Dispatches this report no longer shows are finished on the worker: forget that they were released.
+        _released.RemoveWhere(d => !report.Slots.Any(s => s.RunningDispatch == d));
+        // A slot can be running a dispatch this table does not know (the table lost its last writes with its silo):
+        // adopt it so the slot is not double-booked; its experiment still owns its fate.
+        foreach (var slot in report.Slots)
+        {
+            if (slot is { RunningJob: { } jobId, RunningDispatch: { } dispatch } && !_released.Contains(dispatch)
+                && !S.Running.ContainsKey(jobId) && S.Queue.FirstOrDefault(q => q.Job.JobId == jobId) is { } queued)
+            {
+                S.Queue.Remove(queued);
+                S.Running[jobId] = new JobAssignment(queued.Job, dispatch, report.Silo, slot.Index, now);
+                _dirty = true;
+            }
+        }
+        await DispatchAsync();
+    }
+
+    public Task<SchedulerSnapshot> GetSnapshotAsync()
+    {
+        var slots = _workers.SelectMany(w => w.Value.Slots.Select(s =>
+        {
+            var running = S.Running.Values.FirstOrDefault(r => r.Silo == s.Silo && r.Slot == s.Index);
+            return s with { RunningJob = running?.Job.JobId, RunningDispatch = running?.DispatchId };
+        })).OrderBy(s => s.Silo, StringComparer.Ordinal).ThenBy(s => s.Index).ToArray();
+        return Task.FromResult(new SchedulerSnapshot(Ordered().Select(q => q.Job).ToArray(),
+            S.Running.Values.OrderBy(r => r.AssignedAt).ToArray(), slots, S.Dispatched));
+    }
+
+    private async Task DispatchAsync()
+    {
+        while (S.Queue.Count > 0 && FreeSlot() is { } slot)
+        {
+            var next = PickNext();
+            S.Queue.Remove(next);
+            var assignment = new JobAssignment(next.Job, Guid.NewGuid(), slot.Silo, slot.Index, DateTimeOffset.UtcNow);
+            S.Running[next.Job.JobId] = assignment;
+            S.Served[next.Job.Team] = S.Served.GetValueOrDefault(next.Job.Team) + 1;
+            S.Dispatched++;
+            _dirty = true;
+            bool started;
+            try
+            {
+                started = await GrainFactory.GetGrain<IWorkerGrain>(slot.Silo).StartJobAsync(assignment);
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Worker {Silo} is unreachable; dropping its slots", slot.Silo);
+                _workers.Remove(slot.Silo);
+                started = false;
+            }
+            if (!started)
+            {
+                S.Running.Remove(next.Job.JobId);
+                S.Served[next.Job.Team] -= 1;
+                S.Dispatched--;
+                S.Queue.Add(next);
+                if (_workers.TryGetValue(slot.Silo, out var worker)) worker.Blocked.Add(slot.Index);
+            }
+        }
+    }
+
+    /// <summary>A slot is free when no dispatch holds it here and its worker's last report shows it idle (or only
+    /// finishing a dispatch released since). A slot whose worker refused a job waits for the next report.</summary>
+    private SlotInfo? FreeSlot()
+    {
+        foreach (var (_, worker) in _workers.OrderBy(w => w.Key, StringComparer.Ordinal))
+        {
+            foreach (var slot in worker.Slots)
+            {
+                if (worker.Blocked.Contains(slot.Index)) continue;
+                if (S.Running.Values.Any(r => r.Silo == slot.Silo && r.Slot == slot.Index)) continue;
+                if (slot.RunningDispatch is { } d && !_released.Contains(d)) continue;
+                return slot;
+            }
+        }
+        return null;
+    }
+
+    private QueuedJob PickNext()
+    {
+        var top = S.Queue.Max(q => q.Job.Priority);
+        return S.Queue.Where(q => q.Job.Priority == top)
+            .OrderBy(q => S.Running.Values.Count(r => r.Job.Team == q.Job.Team))
+            .ThenBy(q => S.Served.GetValueOrDefault(q.Job.Team))
+            .ThenBy(q => q.Sequence)
+            .First();
+    }
+
+    private IEnumerable<QueuedJob> Ordered() => S.Queue.OrderByDescending(q => q.Job.Priority).ThenBy(q => q.Sequence);
+
+    private bool IsActive(string team) =>
+        S.Queue.Any(q => q.Job.Team == team) || S.Running.Values.Any(r => r.Job.Team == team);
+
+    private async Task PersistAsync(CancellationToken cancellationToken)
+    {
+        if (!_dirty) return;
+        _dirty = false;
+        try
+        {
+            await state.WriteStateAsync(cancellationToken);
+        }
+        catch (Exception e)
+        {
+            _dirty = true;
+            logger.LogWarning(e, "Could not persist the scheduler's queue; will retry");
+        }
+    }
+
+    private Task ExpireWorkersAsync(CancellationToken cancellationToken)
+    {
+        var now = DateTimeOffset.UtcNow;
+        foreach (var (silo, worker) in _workers.Where(w => now - w.Value.LastSeen > _options.WorkerLeaseTimeout).ToList())
+        {
+            logger.LogWarning("Worker {Silo} has not reported for {Age}; dropping its slots", silo, now - worker.LastSeen);
+            _workers.Remove(silo);
+        }
+        // Dispatches on silos with no live worker are lost. Their experiments decide what follows (retry or fail).
+        // Only after a lease timeout: a scheduler that just (re)activated has not heard from any worker yet.
+        if (now - _activatedAt < _options.WorkerLeaseTimeout) return Task.CompletedTask;
+        foreach (var lost in S.Running.Values.Where(r => !_workers.ContainsKey(r.Silo)).ToList())
+        {
+            S.Running.Remove(lost.Job.JobId);
+            _dirty = true;
+            GrainFactory.GetGrain<IExperimentGrain>(lost.Job.ExperimentId)
+                .JobLostAsync(lost.Job.JobId, lost.DispatchId, $"silo {lost.Silo} stopped reporting").Ignore();
+        }
+        return DispatchAsync();
+    }
+
+    private readonly DateTimeOffset _activatedAt = DateTimeOffset.UtcNow;
+
+    private sealed record Worker(SlotInfo[] Slots, DateTimeOffset LastSeen)
+    {
+        public HashSet<int> Blocked { get; } = [];
+    }
+}

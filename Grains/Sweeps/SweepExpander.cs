@@ -1,0 +1,91 @@
+// Turns a sweep spec into experiments: trials from the search space (grid: the cartesian product in declaration order;
+// random: seeded draws), capped at max_trials, each replicated once per pre-training seed. Deterministic, so expanding
+// the same spec again (a retried submit) yields the same experiments with the same ids.
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using ElectraLab.Contracts.Experiments;
+using ElectraLab.Contracts.Sweeps;
+
+namespace ElectraLab.Grains.Sweeps;
+
+/// <summary>One point of the search space: pre-training keys and their values as JSON text.</summary>
+public sealed record Trial(int Index, IReadOnlyDictionary<string, string> Overrides);
+
+public static class SweepExpander
+{
+    public static IReadOnlyList<Trial> Trials(SweepSpec spec)
+    {
+        var search = spec.Search;
+        var random = new Random(unchecked((int)search.Seed));
+        var points = new List<Dictionary<string, string>>();
+        if (search.Method == SearchSpace.RandomMethod)
+        {
+            for (var t = 0; t < (search.MaxTrials ?? 1); t++)
+            {
+                var point = search.Grid.ToDictionary(g => g.Key, g => g.ValuesJson[random.Next(g.ValuesJson.Length)]);
+                points.Add(point);
+            }
+        }
+        else
+        {
+            IEnumerable<Dictionary<string, string>> product = [new Dictionary<string, string>()];
+            foreach (var axis in search.Grid)
+            {
+                product = product.SelectMany(p => axis.ValuesJson.Select(v => new Dictionary<string, string>(p) { [axis.Key] = v }));
+            }
+            points.AddRange(search.MaxTrials is { } cap ? product.Take(cap) : product);
+        }
+        foreach (var point in points)
+        {
+            foreach (var axis in search.Random) point[axis.Key] = Draw(axis, random);
+        }
+        return points.Select((p, i) => new Trial(i, p)).ToList();
+    }
+
+    public static IReadOnlyList<ExperimentSpec> Expand(Guid sweepId, SweepSpec spec)
+    {
+        var baseConfig = (JsonObject)JsonNode.Parse(spec.BaseConfigJson)!;
+        var experiments = new List<ExperimentSpec>();
+        foreach (var trial in Trials(spec))
+        {
+            foreach (var seed in spec.Seeds)
+            {
+                var config = (JsonObject)baseConfig.DeepClone();
+                foreach (var (key, value) in trial.Overrides) config[key] = JsonNode.Parse(value);
+                config["seed"] = seed;
+                config["save_checkpoints_steps"] = spec.Checkpoints.Interval;
+                config["keep_checkpoint_max"] = spec.Checkpoints.KeepLast;
+                var resolved = SweepSpecLoader.Resolve("base", config).ToJson();
+                var label = trial.Overrides.Count == 0 ? "base" : string.Join(",", trial.Overrides.Select(kv => $"{kv.Key}={kv.Value}"));
+                var index = experiments.Count;
+                experiments.Add(new ExperimentSpec(ExperimentId(sweepId, index), sweepId, spec.Team,
+                    $"{spec.Name}/{label}/seed={seed}", index, resolved, seed, spec.Priority, spec.Evaluations,
+                    spec.FinetuneSeeds, spec.EarlyStopping, spec.Checkpoints, spec.MaxAttempts, spec.Workload));
+            }
+        }
+        return experiments;
+    }
+
+    /// <summary>A stable id per (sweep, index): re-expansion after a retried submit names the same experiments.</summary>
+    public static Guid ExperimentId(Guid sweepId, int index)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{sweepId:N}/{index}"));
+        return new Guid(hash.AsSpan(0, 16));
+    }
+
+    private static string Draw(RandomParameter axis, Random random)
+    {
+        var u = random.NextDouble();
+        return axis.Distribution switch
+        {
+            "log_uniform" => Json(Math.Exp(Math.Log(axis.Min) + u * (Math.Log(axis.Max) - Math.Log(axis.Min)))),
+            "int_uniform" => ((long)(Math.Ceiling(axis.Min) + Math.Floor(u * (Math.Floor(axis.Max) - Math.Ceiling(axis.Min) + 1))))
+                .ToString(CultureInfo.InvariantCulture),
+            _ => Json(axis.Min + u * (axis.Max - axis.Min)),
+        };
+    }
+
+    private static string Json(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+}

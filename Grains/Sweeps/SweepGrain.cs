@@ -1,0 +1,127 @@
+using System.Text.Json;
+using ElectraLab.Contracts.Experiments;
+using ElectraLab.Contracts.Sweeps;
+using ElectraLab.Grains.Hosting;
+using ElectraLab.Grains.Records;
+
+namespace ElectraLab.Grains.Sweeps;
+
+[GenerateSerializer, Alias("electralab.SweepGrainState")]
+public sealed class SweepGrainState
+{
+    [Id(0)] public SweepSpec? Spec { get; set; }
+    [Id(1)] public string? SpecJson { get; set; }
+    [Id(2)] public List<Guid> ExperimentIds { get; set; } = [];
+    [Id(3)] public string State { get; set; } = SweepStatus.NotSubmitted;
+    /// <summary>Early stopping: per rung step, each experiment's metric value there.</summary>
+    [Id(4)] public Dictionary<long, Dictionary<Guid, double>> Rungs { get; set; } = [];
+    [Id(5)] public int Started { get; set; }
+}
+
+/// <summary>
+/// A sweep: validates and expands its spec, starts the experiments, follows their states and takes early-stopping
+/// decisions. Experiments report to it one-way and it never waits on an experiment that could be waiting on it.
+/// </summary>
+public sealed class SweepGrain(
+    [PersistentState("sweep", PlatformSiloBuilderExtensions.StorageName)] IPersistentState<SweepGrainState> state,
+    PlatformStore store) : Grain, ISweepGrain
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+    private readonly Dictionary<Guid, ExperimentStatus> _statuses = [];
+
+    private SweepGrainState S => state.State;
+
+    public async Task<SweepSubmission> SubmitAsync(SweepSpec spec)
+    {
+        SweepSpecLoader.Validate(spec);
+        var specJson = JsonSerializer.Serialize(spec, Json);
+        var sweepId = this.GetPrimaryKey();
+        if (S.Spec is not null && S.SpecJson != specJson)
+        {
+            throw new SweepSpecException("$", $"sweep {sweepId} was already submitted with a different spec");
+        }
+        var experiments = SweepExpander.Expand(sweepId, spec);
+        if (S.Spec is null)
+        {
+            await store.SaveSweepAsync(sweepId, spec, specJson, experiments);
+            S.Spec = spec;
+            S.SpecJson = specJson;
+            S.ExperimentIds = experiments.Select(e => e.ExperimentId).ToList();
+            S.State = SweepStatus.Running;
+            await state.WriteStateAsync();
+        }
+        // Starting is idempotent per experiment, so a retried submit finishes what a crashed one began.
+        for (var i = S.Started; i < experiments.Count; i += 64)
+        {
+            await Task.WhenAll(experiments.Skip(i).Take(64).Select(e => GrainFactory.GetGrain<IExperimentGrain>(e.ExperimentId).StartAsync(e)));
+        }
+        if (S.Started != experiments.Count)
+        {
+            S.Started = experiments.Count;
+            await state.WriteStateAsync();
+        }
+        return new SweepSubmission(sweepId, S.ExperimentIds.ToArray());
+    }
+
+    public async Task<SweepStatus> GetStatusAsync()
+    {
+        var spec = S.Spec;
+        if (spec is null) return new SweepStatus(this.GetPrimaryKey(), "", "", SweepStatus.NotSubmitted, []);
+        // After a reactivation the cache is empty: ask the experiments, which own their state.
+        foreach (var id in S.ExperimentIds.Where(id => !_statuses.ContainsKey(id)).ToList())
+        {
+            _statuses[id] = await GrainFactory.GetGrain<IExperimentGrain>(id).GetStatusAsync();
+        }
+        await UpdateStateAsync();
+        return new SweepStatus(this.GetPrimaryKey(), spec.Name, spec.Team, S.State, S.ExperimentIds.Select(id => _statuses[id]).ToArray());
+    }
+
+    public async Task CancelAsync(string reason)
+    {
+        if (S.Spec is null || S.State != SweepStatus.Running) return;
+        S.State = SweepStatus.Cancelled;
+        await state.WriteStateAsync();
+        await store.SetSweepStatusAsync(this.GetPrimaryKey(), S.State);
+        foreach (var id in S.ExperimentIds) await GrainFactory.GetGrain<IExperimentGrain>(id).CancelAsync(reason);
+    }
+
+    public async Task<bool> ReportRungAsync(Guid experimentId, long step, double value)
+    {
+        var rule = S.Spec?.EarlyStopping;
+        if (rule is null) return S.State == SweepStatus.Running;
+        if (S.State != SweepStatus.Running) return false;
+        if (!S.Rungs.TryGetValue(step, out var rung)) S.Rungs[step] = rung = [];
+        rung[experimentId] = value;
+        await state.WriteStateAsync();
+        var others = rung.Where(kv => kv.Key != experimentId).Select(kv => kv.Value).ToList();
+        if (others.Count < rule.MinExperiments) return true;
+        // Scores oriented so that higher is better.
+        double Score(double v) => rule.LowerIsBetter ? -v : v;
+        if (rule.Rule == EarlyStoppingSpec.Asha)
+        {
+            var all = rung.Values.Select(Score).OrderByDescending(v => v).ToList();
+            var keep = Math.Max(1, (int)Math.Floor(all.Count / rule.ReductionFactor));
+            return Score(value) >= all[keep - 1];
+        }
+        var sorted = others.Select(Score).OrderBy(v => v).ToList();
+        var median = sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+        return Score(value) >= median;
+    }
+
+    public async Task ExperimentChangedAsync(ExperimentStatus status)
+    {
+        _statuses[status.ExperimentId] = status;
+        if (S.State == SweepStatus.Running && _statuses.Count == S.ExperimentIds.Count) await UpdateStateAsync();
+    }
+
+    private async Task UpdateStateAsync()
+    {
+        if (S.State != SweepStatus.Running || S.ExperimentIds.Count == 0) return;
+        if (S.ExperimentIds.All(id => _statuses.TryGetValue(id, out var s) && s.State.IsTerminal()))
+        {
+            S.State = SweepStatus.Completed;
+            await state.WriteStateAsync();
+            await store.SetSweepStatusAsync(this.GetPrimaryKey(), S.State);
+        }
+    }
+}

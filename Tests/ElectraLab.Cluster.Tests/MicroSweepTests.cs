@@ -1,0 +1,74 @@
+using ElectraLab.Cluster.Tests.Support;
+using ElectraLab.Contracts.Experiments;
+using ElectraLab.Contracts.Scheduling;
+using ElectraLab.Contracts.Sweeps;
+using Xunit.Abstractions;
+
+namespace ElectraLab.Cluster.Tests;
+
+/// <summary>A real sweep end to end: grid × seeds of a micro ELECTRA, pre-trained and evaluated on GLUE MRPC.</summary>
+[Collection(ClusterCollection.Name), Trait("Category", "Cluster")]
+public sealed class MicroSweepTests(PostgresDatabase database, ITestOutputHelper output) : IClassFixture<PostgresDatabase>
+{
+    [SkippableFact]
+    public async Task GridSweep_TwoByTwoWithTwoSeeds_PretrainsAndEvaluatesEveryExperiment()
+    {
+        database.SkipIfUnavailable();
+        await using var platform = await PlatformCluster.StartAsync(database, cpuSlots: 2);
+        var (sweep, submission) = await platform.SubmitAsync($$"""
+            name: micro-grid
+            team: nlp
+            base: {{TestData.MicroConfig(steps: 6).ToJsonString()}}
+            search:
+              method: grid
+              grid:
+                generator_hidden_size: [0.25, 0.5]
+                mask_prob: [0.15, 0.25]
+            seeds:
+              pretraining: [1, 2]
+              finetuning: [1]
+            evaluation:
+              glue: [MRPC]
+              finetune: {max_train_examples: 32, num_train_epochs: 1, train_batch_size: 16, eval_batch_size: 64, max_seq_length: 32}
+            checkpoints: {interval: 3, keep_last: 1}
+            """);
+        Assert.Equal(8, submission.ExperimentIds.Length);
+
+        var status = await platform.WaitForSweepAsync(sweep, TimeSpan.FromMinutes(3));
+
+        foreach (var e in status.Experiments)
+        {
+            output.WriteLine($"{e.Name}: {e.State} step {e.Step} {e.Reason}");
+        }
+        Assert.Equal(SweepStatus.Completed, status.State);
+        Assert.All(status.Experiments, e =>
+        {
+            Assert.Equal(ExperimentState.Completed, e.State);
+            Assert.Equal(6, e.Step);
+            Assert.Contains(e.Jobs, j => j.Kind == JobKind.Pretrain && j.State == JobState.Succeeded);
+            Assert.Contains(e.Jobs, j => j.Kind == JobKind.FinetuneEval && j.Task == "mrpc" && j.CheckpointStep == 6 && j.State == JobState.Succeeded);
+        });
+
+        var ids = submission.ExperimentIds;
+        // Every experiment: one row per (metric, step) at steps 2, 4, 6; a final checkpoint (retention kept one);
+        // an MRPC accuracy per fine-tuning seed; and its leaderboard row.
+        Assert.Equal(8L * 9 * 3, await database.ScalarAsync<long>("SELECT count(*) FROM metrics WHERE experiment_id = ANY($1)", ids));
+        Assert.Equal(8L, await database.ScalarAsync<long>(
+            "SELECT count(*) FROM checkpoints WHERE experiment_id = ANY($1) AND kind = 'training-state' AND step = 6", ids));
+        Assert.Equal(8L, await database.ScalarAsync<long>(
+            "SELECT count(*) FROM checkpoints WHERE experiment_id = ANY($1) AND kind = 'training-state'", ids));
+        Assert.Equal(8L, await database.ScalarAsync<long>(
+            "SELECT count(*) FROM evaluation_results WHERE experiment_id = ANY($1) AND task = 'mrpc' AND metric = 'accuracy'", ids));
+        Assert.Equal(8L, await database.ScalarAsync<long>(
+            "SELECT count(*) FROM experiments WHERE id = ANY($1) AND status = 'completed'", ids));
+        Assert.Equal(16L, await database.ScalarAsync<long>(
+            "SELECT count(*) FROM jobs WHERE experiment_id = ANY($1) AND status = 'succeeded'", ids));
+        Assert.Equal("completed", await database.ScalarAsync<string>("SELECT status FROM sweeps WHERE id = $1", submission.SweepId));
+
+        // The slots were visible in the cluster: both of the silo's CPU slots.
+        var snapshot = await platform.Client.GetGrain<ISchedulerGrain>(ISchedulerGrain.DefaultKey).GetSnapshotAsync();
+        Assert.Equal(2, snapshot.Slots.Length);
+        Assert.All(snapshot.Slots, s => Assert.Equal("cpu", s.Device));
+        Assert.Equal(16, snapshot.Dispatched);
+    }
+}
