@@ -8,8 +8,10 @@ namespace ElectraLab.Electra;
 public static class MatmulRate
 {
     /// <summary>GFLOP/s of an n×n×n matmul (2n³ FLOPs), best of several timed rounds after a warm-up.</summary>
-    public static double Measure(Device device, ScalarType dtype, int n = 1024, double seconds = 1.0)
+    public static double Measure(Device device, ScalarType dtype, int? size = null, double seconds = 1.0)
     {
+        // 1024³ saturates two CPU cores; a GPU needs a much larger problem to reach its peak.
+        int n = size ?? (device.type == TorchSharp.DeviceType.CUDA ? 8192 : 1024);
         using var scope = NewDisposeScope();
         var a = randn(n, n, device: device).to_type(dtype);
         var b = randn(n, n, device: device).to_type(dtype);

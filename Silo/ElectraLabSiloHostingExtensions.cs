@@ -12,7 +12,7 @@ namespace ElectraLab.Silo;
 /// <summary>
 /// Makes any .NET host an ElectraLab silo, configured only through standard configuration (appsettings.json,
 /// environment variables, command line). An ASP.NET Core API can be co-hosted by calling this on its
-/// WebApplicationBuilder (and MapElectraLabSilo on the app).
+/// WebApplicationBuilder (and MapElectraLabSilo on the app, for /healthz and /dashboard).
 ///
 /// Keys (environment variables use __ for :):
 ///   ConnectionStrings:ElectraLab       PostgreSQL for metrics, checkpoints, results, grain state and reminders (required)

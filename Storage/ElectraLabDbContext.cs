@@ -52,6 +52,14 @@ public sealed class ElectraLabDbContext(DbContextOptions<ElectraLabDbContext> op
             e.Property(x => x.Config).HasColumnType("jsonb");
             e.HasIndex(x => new { x.TeamId, x.CreatedAt }).IsDescending(false, true);
             e.HasIndex(x => new { x.TeamId, x.Objective });
+            // Covers the leaderboard's join: a team's experiments are read from the index alone, not from heap pages
+            // shared with every other team.
+            e.HasIndex(x => new { x.TeamId, x.Id })
+                .IncludeProperties(x => new
+                {
+                    x.Name, x.Objective, x.GeneratorSize, x.ModelSize, x.Params, x.TrainFlops, x.Status, x.Tags, x.CreatedAt,
+                })
+                .HasDatabaseName("ix_experiments_team_id_id_covering");
             e.HasIndex(x => x.SweepId);
             e.HasIndex(x => x.ParentExperimentId);
             e.HasIndex(x => x.Tags).HasMethod("gin");
@@ -92,7 +100,7 @@ public sealed class ElectraLabDbContext(DbContextOptions<ElectraLabDbContext> op
         {
             e.HasKey(l => new { l.ExperimentId, l.Benchmark });
             e.Property(l => l.Columns).HasColumnType("jsonb");
-            e.HasIndex(l => new { l.Benchmark, l.Score });
+            // Index (team_id, benchmark, score DESC NULLS LAST, experiment_id) is created in SQL: EF cannot say NULLS LAST.
             e.HasOne<Experiment>().WithMany().HasForeignKey(l => l.ExperimentId).OnDelete(DeleteBehavior.Cascade);
         });
 

@@ -91,7 +91,7 @@ public static class FinetuneCommand
             output.WriteLine(string.Join("  ", columns.Select(k => Value(seed.Metrics.GetValueOrDefault(k)).PadLeft(12)).Prepend(seed.Seed.ToString(CultureInfo.InvariantCulture).PadLeft(12))));
         output.WriteLine(string.Join("  ", columns.Select(k => Value(results.Summary[k].Median).PadLeft(12)).Prepend("median".PadLeft(12))));
         if (results.Interval is { } ci)
-            output.WriteLine($"{results.MainMetric}: median {Value(results.Median)}, {ci.Level:P0} interval [{Value(ci.Low)}, {Value(ci.High)}] " +
+            output.WriteLine($"{results.MainMetric}: median {Value(results.Median)}, {ci.Level * 100:0}% interval [{Value(ci.Low)}, {Value(ci.High)}] " +
                              $"(percentile bootstrap of the median over {results.Seeds.Count} seeds, {ci.Resamples} resamples, RNG seed {ci.RngSeed})");
     }
 }

@@ -15,7 +15,8 @@ public static class PretrainBench
     public static readonly SpecialTokens BertSpecials = new(Pad: 0, Cls: 101, Sep: 102, Mask: 103);
 
     public sealed record Result(string Preset, string Objective, string Precision, int Batch, int Seq, int Threads, int Steps,
-        double SecondsPerStep, double TokensPerSecond, double AchievedGflops, double MatmulGflops, double Ratio, double FlopsPerStep);
+        double SecondsPerStep, double TokensPerSecond, double AchievedGflops, double MatmulGflops, double Ratio, double FlopsPerStep,
+        IReadOnlyList<(string Phase, double Seconds)> Profile);
 
     public static Command Create()
     {
@@ -27,8 +28,9 @@ public static class PretrainBench
         var threads = new Option<int>("--threads") { Description = "CPU threads for libtorch.", DefaultValueFactory = _ => 2 };
         var precision = new Option<string[]>("--precision") { Description = "fp32 and/or bf16-mixed (repeatable).", DefaultValueFactory = _ => ["fp32"], AllowMultipleArgumentsPerToken = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per precision." };
+        var device = new Option<string>("--device") { Description = "auto (CUDA when available), cpu, cuda, cuda:N.", DefaultValueFactory = _ => "auto" };
         var command = new Command("pretrain", "Time full pre-training optimizer steps and compare with the matmul rate.")
-            { preset, objective, batch, seq, steps, threads, precision, json };
+            { preset, objective, batch, seq, steps, threads, precision, json, device };
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -47,6 +49,7 @@ public static class PretrainBench
                     Precision = p,
                     NumThreads = t,
                     NumWarmupSteps = 1,
+                    Device = parse.GetValue(device)!,
                 }.Normalized();
                 results.Add(Run(config, parse.GetValue(steps), t, parse.GetValue(json) ? null : output));
             }
@@ -64,7 +67,7 @@ public static class PretrainBench
         var device = TorchDevices.Default(config.Device);
         var dtype = config.PrecisionKind == Precision.Bf16Mixed ? ScalarType.BFloat16 : ScalarType.Float32;
         double matmul = MatmulRate.Measure(device, dtype);
-        progress?.WriteLine($"{config.Precision}: matmul {matmul:F1} GFLOP/s ({dtype}, 1024³, same process)");
+        progress?.WriteLine($"{config.Precision}: matmul {matmul:F1} GFLOP/s ({dtype}, square matmul, same process, {device})");
 
         var factory = RandomTokenSource.Factory(config.TrainBatchSize, config.MaxSeqLength, config.DiscriminatorConfig().VocabSize, 17, BertSpecials);
         using var trainer = new Pretrainer(config, factory, BertSpecials, device);
@@ -80,12 +83,18 @@ public static class PretrainBench
         var metrics = trainer.ReadMetrics();              // forces the device to finish the timed steps
         clock.Stop();
         progress?.WriteLine();
+
+        // A few more steps with per-phase timing (a device sync per phase) for the profile column.
+        trainer.Profile = new StepProfile();
+        int profiled = Math.Max(2, Math.Min(steps, 5));
+        for (int i = 0; i < profiled; i++) trainer.TrainStep();
+        var profile = trainer.Profile.Totals.Select(p => (p.Phase, p.Seconds / profiled)).ToList();
         double seconds = clock.Elapsed.TotalSeconds / steps;
         double flops = FlopCounter.PerStep(config);
         double achieved = flops / seconds / 1e9;
         _ = metrics;
         return new Result(config.ModelSize, config.Objective, config.Precision, config.TrainBatchSize, config.MaxSeqLength, threads, steps,
-            seconds, config.TrainBatchSize * config.MaxSeqLength / seconds, achieved, matmul, achieved / matmul, flops);
+            seconds, config.TrainBatchSize * config.MaxSeqLength / seconds, achieved, matmul, achieved / matmul, flops, profile);
     }
 
     private static void Sync(Device device)
@@ -96,11 +105,15 @@ public static class PretrainBench
     private static void WriteTable(TextWriter output, IReadOnlyList<Result> results)
     {
         output.WriteLine();
-        output.WriteLine("| preset | objective | precision | batch×seq | threads | s/step | tokens/s | achieved GFLOP/s | matmul GFLOP/s | achieved/matmul |");
-        output.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        output.WriteLine("| preset | objective | precision | batch×seq | threads | s/step | sequences/s | tokens/s | achieved GFLOP/s | matmul GFLOP/s | achieved/matmul |");
+        output.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (var r in results)
-            output.WriteLine($"| {r.Preset} | {r.Objective} | {r.Precision} | {r.Batch}×{r.Seq} | {r.Threads} | {r.SecondsPerStep:F3} | {r.TokensPerSecond:N0} | {r.AchievedGflops:F1} | {r.MatmulGflops:F1} | {r.Ratio:F2} |");
+            output.WriteLine($"| {r.Preset} | {r.Objective} | {r.Precision} | {r.Batch}×{r.Seq} | {r.Threads} | {r.SecondsPerStep:F3} | {r.Batch / r.SecondsPerStep:N1} | {r.TokensPerSecond:N0} | {r.AchievedGflops:F1} | {r.MatmulGflops:F1} | {r.Ratio:F2} |");
         output.WriteLine($"FLOPs per step counted as the official flops_computation.py (generator included): {results[0].FlopsPerStep:E3}");
+        output.WriteLine();
+        output.WriteLine("Where a step's time goes (ms, profiled steps):");
+        foreach (var r in results)
+            output.WriteLine($"  {r.Precision,-10} " + string.Join("  ", r.Profile.Select(p => $"{p.Phase} {p.Seconds * 1000:F0}")));
     }
 
     private static Dictionary<string, object> Json(Result r) => new()
@@ -109,5 +122,6 @@ public static class PretrainBench
         ["threads"] = r.Threads, ["steps"] = r.Steps, ["seconds_per_step"] = r.SecondsPerStep,
         ["tokens_per_second"] = r.TokensPerSecond, ["achieved_gflops"] = r.AchievedGflops, ["matmul_gflops"] = r.MatmulGflops,
         ["achieved_over_matmul"] = r.Ratio, ["flops_per_step"] = r.FlopsPerStep,
+        ["profile_ms"] = r.Profile.ToDictionary(p => p.Phase, p => p.Seconds * 1000),
     };
 }

@@ -25,8 +25,9 @@ public static class StorageBenchCommand
         var queries = new Option<int>("--queries") { Description = "Timed queries of each kind.", DefaultValueFactory = _ => 200 };
         var teams = new Option<int>("--teams") { Description = "Teams the experiments are spread over (every query is one team's).", DefaultValueFactory = _ => 20 };
         var keep = new Option<bool>("--keep") { Description = "Keep the scratch database afterwards." };
+        var reuse = new Option<string?>("--reuse") { Description = "Only time the queries, on a database a --keep run left." };
         var command = new Command("storage", "Measure PostgreSQL storage: metric ingestion, checkpoints, leaderboard and history queries.")
-            { connection, scale, points, megabytes, queries, teams, keep };
+            { connection, scale, points, megabytes, queries, teams, keep, reuse };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -43,7 +44,9 @@ public static class StorageBenchCommand
                 Teams = Math.Max(1, parse.GetValue(teams)),
             };
             var benchmark = new StorageBenchmark(server, options, message => output.WriteLine($"  {message}"));
-            var rows = await benchmark.RunAsync(parse.GetValue(keep), cancellationToken);
+            var rows = parse.GetValue(reuse) is { } database
+                ? await benchmark.RunQueriesAsync(database, cancellationToken)
+                : await benchmark.RunAsync(parse.GetValue(keep), cancellationToken);
             WriteTable(output, rows);
             return 0;
         });

@@ -10,8 +10,12 @@ namespace ElectraLab.Contracts.Experiments;
 /// </summary>
 public interface IExperimentGrain : IGrainWithGuidKey
 {
-    /// <summary>Persists the spec and queues the pre-training job. Idempotent.</summary>
-    Task StartAsync(ExperimentSpec spec);
+    /// <summary>
+    /// Persists the spec and its first job, and returns the job for the caller (the sweep) to queue, so a sweep queues
+    /// its experiments in one ordered batch. Null when already started. The experiment's reminder re-queues a queued
+    /// job that never reached the scheduler.
+    /// </summary>
+    Task<JobRequest?> StartAsync(ExperimentSpec spec);
 
     Task<ExperimentStatus> GetStatusAsync();
 

@@ -12,6 +12,9 @@ public interface ISchedulerGrain : IGrainWithStringKey
     /// <summary>Queues a job unless it is already queued or running. Idempotent: experiments re-enqueue to reconcile.</summary>
     Task EnqueueAsync(JobRequest job);
 
+    /// <summary>Queues several jobs in order, then dispatches once.</summary>
+    Task EnqueueManyAsync(JobRequest[] jobs);
+
     /// <summary>Removes a job from the queue, or frees its slot (only for <paramref name="dispatchId"/> when given).</summary>
     Task ReleaseAsync(Guid jobId, Guid? dispatchId);
 

@@ -25,7 +25,7 @@ public sealed record SlotInfo(string Silo, int Index, string Device, int Threads
 
 /// <summary>A worker's periodic report: its slots and what they run. Keeps its lease with the scheduler.</summary>
 [GenerateSerializer, Immutable, Alias("electralab.WorkerReport")]
-public sealed record WorkerReport(string Silo, SlotInfo[] Slots);
+public sealed record WorkerReport(string Silo, SlotInfo[] Slots, DateTimeOffset ReportedAt);
 
 [GenerateSerializer, Immutable, Alias("electralab.SchedulerSnapshot")]
 public sealed record SchedulerSnapshot(JobRequest[] Queued, JobAssignment[] Running, SlotInfo[] Slots, long Dispatched);

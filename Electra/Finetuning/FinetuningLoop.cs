@@ -54,8 +54,10 @@ public static class FinetuningLoop
                 if (inEpoch == 0) order = Permutation(exampleCount, new StepRandom(seed, step / stepsPerEpoch, stream: 3));
                 var indices = order.AsSpan(inEpoch * batch, batch).ToArray();
                 double lr = schedule.At(step);
-                // Dropout draws from (seed, step) only: a seed's run is reproducible whatever ran before it.
+                // Dropout draws from (seed, step) only: a seed's run is reproducible whatever ran before it. CPU dropout
+                // masks come from DropoutRandom's own per-thread stream, reseeded like the Pretrainer does.
                 manual_seed(StepRandom.TorchSeed(seed, step));
+                DropoutRandom.Reseed(StepRandom.TorchSeed(seed, step) ^ 0x44524F50);
                 using (var scope = NewDisposeScope())
                 {
                     optimizer.ZeroGrad();

@@ -62,7 +62,7 @@ public sealed class GlueFinetuner : ISeedFinetuner
         foreach (var dev in devData)
             _devs.Add((dev, dev.Examples.Select(e => encoder.Encode(e)).Select(f => EncodedInput.FromPadded(f.InputIds, f.AttentionMask, f.TokenTypeIds)).ToList()));
 
-        DataSummary = new Dictionary<string, long>
+        var summary = new Dictionary<string, long>
         {
             ["train_examples_in_file"] = trainData.Examples.Count,
             ["train_examples_used"] = examples.Count,
@@ -70,7 +70,8 @@ public sealed class GlueFinetuner : ISeedFinetuner
             ["train_malformed_rows"] = trainData.Malformed.Count,
             ["dev_examples"] = devData[0].Examples.Count,
         };
-        if (devData.Count > 1) ((Dictionary<string, long>)DataSummary)[$"{devData[1].Task.Name}_dev_examples"] = devData[1].Examples.Count;
+        foreach (var more in devData.Skip(1)) summary[$"{more.Task.Name}_dev_examples"] = more.Examples.Count;
+        DataSummary = summary;
     }
 
     public string MainMetric => GlueMetrics.Key(GlueScore.HeadlineMetric(_task.Name));
@@ -85,8 +86,12 @@ public sealed class GlueFinetuner : ISeedFinetuner
         // Seeded head: the same seed gives the same head init, data order and dropout masks.
         manual_seed(seed);
         using var model = new ElectraForSequenceClassification(_source.Config, _task.NumLabels);
-        ElectraInit.TruncatedNormal(model, _source.Config.InitializerRange);
-        _source.LoadInto(model.Backbone);
+        // The init's and the loader's temporaries die here; the model's tensors were created before the scope.
+        using (NewDisposeScope())
+        {
+            ElectraInit.TruncatedNormal(model, _source.Config.InitializerRange);
+            _source.LoadInto(model.Backbone);
+        }
         model.to(_device);
 
         var training = FinetuningLoop.Train(model, _config, _train.Count, seed, indices =>

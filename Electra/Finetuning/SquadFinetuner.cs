@@ -46,11 +46,11 @@ public sealed class SquadFinetuner : ISeedFinetuner
         _tokenizer = tokenizer;
         _config = config;
         _device = device;
-        if (config.MaxQueryLength > config.MaxSeqLength - 4)
-            throw new ArgumentException($"config key 'max_query_length' ({config.MaxQueryLength}) leaves no room for the document in max_seq_length {config.MaxSeqLength}");
         var (trainPath, devPath) = Files(task, data, config);
         var train = Check(task, SquadDataset.Load(trainPath));
         _dev = Check(task, SquadDataset.Load(devPath));
+        if (config.MaxQueryLength > config.MaxSeqLength - 4)
+            throw new ArgumentException($"config key 'max_query_length' ({config.MaxQueryLength}) leaves no room for the document in max_seq_length {config.MaxSeqLength}");
 
         if (config.MaxTrainExamples is { } cap) train = FirstQuestions(train, cap);
         var featurizer = new SquadFeaturizer(tokenizer, new SquadFeaturizerOptions(config.MaxSeqLength, config.DocStride, config.MaxQueryLength));
@@ -134,8 +134,12 @@ public sealed class SquadFinetuner : ISeedFinetuner
     {
         manual_seed(seed);
         using var model = new ElectraForQuestionAnswering(_source.Config);
-        ElectraInit.TruncatedNormal(model, _source.Config.InitializerRange);
-        _source.LoadInto(model.Backbone);
+        // The init's and the loader's temporaries die here; the model's tensors were created before the scope.
+        using (NewDisposeScope())
+        {
+            ElectraInit.TruncatedNormal(model, _source.Config.InitializerRange);
+            _source.LoadInto(model.Backbone);
+        }
         model.to(_device);
 
         var training = FinetuningLoop.Train(model, _config, _train.Count, seed, indices =>

@@ -2,7 +2,8 @@
 // exactly 0 and padded queries are still computed (HF fixtures compare them too). Inference uses
 // scaled_dot_product_attention with a boolean mask (exact: masked keys get weight 0, as HF's additive float32-min
 // mask gives). Training spells attention out (scores, fp32 softmax with HF's additive mask, dropout on the
-// probabilities, weighted values): libtorch's CPU SDPA falls back to a slow path when dropout is on.
+// probabilities, weighted values) on the CPU, where libtorch's SDPA falls back to a slow path when dropout is
+// on; on CUDA the fused kernels handle dropout themselves.
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -37,7 +38,9 @@ public sealed class ElectraSelfAttention : nn.Module<Tensor, Tensor, Tensor>
         using var q = Heads(MixedPrecision.Linear(query, hidden), batch, length);
         using var k = Heads(MixedPrecision.Linear(key, hidden), batch, length);
         using var v = Heads(MixedPrecision.Linear(value, hidden), batch, length);
-        using var context = training && _dropout > 0 ? Explicit(q, k, v, keyMask) : F.scaled_dot_product_attention(q, k, v, keyMask);
+        using var context = training && _dropout > 0 && q.device.type == TorchSharp.DeviceType.CPU
+            ? Explicit(q, k, v, keyMask)
+            : F.scaled_dot_product_attention(q, k, v, keyMask, training ? _dropout : 0.0);
         // (B, A, T, D) -> (B, T, A, D) -> (B, T, H)
         return context.transpose(1, 2).reshape(batch, length, _heads * _headSize);
     }

@@ -1,6 +1,6 @@
-// Inverted dropout as x · (U ≥ p) / (1 − p) with U from libtorch's generator. Same distribution as
-// nn.Dropout, and on CPU markedly cheaper than libtorch's dropout kernel, which dominates small models'
-// training steps (4 dropouts a layer). A module without parameters, so state-dict names are unaffected.
+// Inverted dropout: x · keep / P(keep). On the CPU the keep mask comes from DropoutRandom (C#-drawn 16-bit
+// words; libtorch's own dropout and rand kernels cost more than a small model's matmuls); on CUDA from libtorch's
+// generator. A module without parameters, so state-dict names are unaffected.
 using static TorchSharp.torch;
 
 namespace ElectraLab.Electra.Modeling;
@@ -20,6 +20,14 @@ public sealed class FastDropout : nn.Module<Tensor, Tensor>
     public static Tensor Apply(Tensor x, double p, bool training)
     {
         if (!training || p == 0) return x.alias();
+        if (x.device.type == TorchSharp.DeviceType.CPU)
+        {
+            var (threshold, drop) = DropoutRandom.Threshold(p);
+            using var words = DropoutRandom.Words(x.shape);
+            using var keepCpu = words.ge(threshold);
+            using var scaleCpu = keepCpu.to_type(x.dtype).mul_(1.0 / (1.0 - drop));
+            return x.mul(scaleCpu);
+        }
         using var uniform = rand_like(x, dtype: x.dtype == ScalarType.BFloat16 ? ScalarType.Float32 : x.dtype);
         using var keep = uniform.ge(p);
         using var scale = keep.to_type(x.dtype).mul_(1.0 / (1.0 - p));

@@ -43,6 +43,9 @@ public sealed class Pretrainer : IDisposable
     }
 
     public PretrainingModel Model { get; }
+
+    /// <summary>When set, each step's phases are timed (with a device sync per phase, so only for profiling).</summary>
+    public StepProfile? Profile { get; set; }
     public long Step { get; private set; }
     public double TrainFlops { get; private set; }
     public PretrainingConfig Config => _config;
@@ -91,6 +94,8 @@ public sealed class Pretrainer : IDisposable
         var phase = Phase;
         // Every source of randomness in this step derives from (seed, step): resuming at step k replays it exactly.
         manual_seed(StepRandom.TorchSeed(_config.Seed, Step));
+        DropoutRandom.Reseed(StepRandom.TorchSeed(_config.Seed, Step) ^ 0x44524F50);
+        Profile?.Start();
         var tokens = _data.Next();
         var masked = DynamicMasking.Apply(tokens.InputIds, tokens.InputMask, tokens.SegmentIds, tokens.BatchSize, tokens.SeqLength,
             _config.MaskProb, _config.MaxPredictions, _special, new StepRandom(_config.Seed, Step, stream: 1));
@@ -100,12 +105,17 @@ public sealed class Pretrainer : IDisposable
         {
             using var batch = new DeviceBatch(masked, _device);
             _optimizer.ZeroGrad();
+            Profile?.Mark("data+masking", _device);
             Tensor loss, statistics;
             using (MixedPrecision.Use(ComputeDType))
                 (loss, statistics) = Model.Step(batch, phase);
+            Profile?.Mark("forward+loss", _device);
             loss.backward();
+            Profile?.Mark("backward", _device);
             GradientClipping.ClipByGlobalNorm(_parameters.Select(p => p.Parameter), 1.0);
+            Profile?.Mark("clipping", _device);
             _optimizer.Step(lr);
+            Profile?.Mark("optimizer", _device);
             // Accumulate on the device; item() happens only when metrics are read.
             if (_statistics is null) _statistics = statistics.detach().clone().MoveToOuterDisposeScope();
             else _statistics.add_(statistics);

@@ -73,9 +73,9 @@ public sealed class ExperimentGrain(
         return Task.CompletedTask;
     }
 
-    public async Task StartAsync(ExperimentSpec spec)
+    public async Task<JobRequest?> StartAsync(ExperimentSpec spec)
     {
-        if (S.Spec is not null) return;
+        if (S.Spec is not null) return null;
         S.Spec = spec;
         S.State = ExperimentState.Queued;
         var kind = spec.Workload.Kind == WorkloadSpec.Noop ? JobKind.Noop : JobKind.Pretrain;
@@ -84,8 +84,8 @@ public sealed class ExperimentGrain(
         await state.WriteStateAsync();
         await store.SaveJobAsync(spec.ExperimentId, job.ToStatus());
         await this.RegisterOrUpdateReminder(HeartbeatReminder, CheckPeriod, CheckPeriod);
-        await Scheduler.EnqueueAsync(Request(job));
         NotifySweep();
+        return Request(job);
     }
 
     public Task<ExperimentStatus> GetStatusAsync() => Task.FromResult(Status());
@@ -241,9 +241,9 @@ public sealed class ExperimentGrain(
                 {
                     logger.LogWarning("Job {JobId} sent no heartbeat for {Silence} (silo {Silo}); presuming it lost",
                         job.JobId, now - last, job.Silo);
-                    var dispatch = job.DispatchId;
+                    // Free the lost dispatch's slot first, so the re-queue below is not taken for a duplicate.
+                    if (job.DispatchId is { } dispatch) await Scheduler.ReleaseAsync(job.JobId, dispatch);
                     await RetryOrFailAsync(job, $"no heartbeat for {(now - last).TotalSeconds:0}s from silo {job.Silo}");
-                    if (dispatch is { } d) await Scheduler.ReleaseAsync(job.JobId, d);
                     await SaveAsync(job);
                     if (S.State.IsTerminal()) return;
                 }

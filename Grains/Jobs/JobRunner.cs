@@ -152,7 +152,7 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
         {
             try
             {
-                await scheduler.ReportWorkerAsync(new WorkerReport(SiloKey, SlotInfos()));
+                await scheduler.ReportWorkerAsync(new WorkerReport(SiloKey, SlotInfos(), DateTimeOffset.UtcNow));
             }
             catch (Exception e) when (!_stopping.IsCancellationRequested)
             {
@@ -187,7 +187,9 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
             }
             catch (Exception e)
             {
-                _logger.LogError(e, "Job {JobId} could not be reported", assignment.Job.JobId);
+                // Its experiment could not be reached: the scheduler sees the slot idle in this worker's next reports
+                // and tells the experiment the dispatch was lost.
+                _logger.LogError(e, "Job {JobId} could not be run or reported", assignment.Job.JobId);
             }
             finally
             {

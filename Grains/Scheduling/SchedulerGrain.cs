@@ -56,7 +56,19 @@ public sealed class SchedulerGrain(
         if (_dirty) await state.WriteStateAsync(cancellationToken);
     }
 
-    public async Task EnqueueAsync(JobRequest job)
+    public Task EnqueueAsync(JobRequest job)
+    {
+        Add(job);
+        return DispatchAsync();
+    }
+
+    public Task EnqueueManyAsync(JobRequest[] jobs)
+    {
+        foreach (var job in jobs) Add(job);
+        return DispatchAsync();
+    }
+
+    private void Add(JobRequest job)
     {
         if (S.Running.ContainsKey(job.JobId) || S.Queue.Any(q => q.Job.JobId == job.JobId)) return;
         if (!IsActive(job.Team))
@@ -66,7 +78,6 @@ public sealed class SchedulerGrain(
         }
         S.Queue.Add(new QueuedJob(job, ++S.Sequence));
         _dirty = true;
-        await DispatchAsync();
     }
 
     public async Task ReleaseAsync(Guid jobId, Guid? dispatchId)
@@ -98,6 +109,18 @@ public sealed class SchedulerGrain(
                 S.Running[jobId] = new JobAssignment(queued.Job, dispatch, report.Silo, slot.Index, now);
                 _dirty = true;
             }
+        }
+        // The reverse: a dispatch this table holds on this worker that the worker no longer runs, well after it was
+        // assigned (by the report's own clock, so a report that waited in this grain's queue cannot orphan anything),
+        // ended without being reported: its runner failed before it could reach the experiment.
+        var grace = _options.WorkerReportInterval * 4;
+        foreach (var orphan in S.Running.Values.Where(r => r.Silo == report.Silo && report.ReportedAt - r.AssignedAt > grace
+                     && !report.Slots.Any(slot => slot.RunningDispatch == r.DispatchId)).ToList())
+        {
+            S.Running.Remove(orphan.Job.JobId);
+            _dirty = true;
+            GrainFactory.GetGrain<IExperimentGrain>(orphan.Job.ExperimentId)
+                .JobLostAsync(orphan.Job.JobId, orphan.DispatchId, $"silo {report.Silo} is not running it").Ignore();
         }
         await DispatchAsync();
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ElectraLab.Contracts.Experiments;
+using ElectraLab.Contracts.Scheduling;
 using ElectraLab.Contracts.Sweeps;
 using ElectraLab.Grains.Hosting;
 using ElectraLab.Grains.Records;
@@ -50,10 +51,14 @@ public sealed class SweepGrain(
             S.State = SweepStatus.Running;
             await state.WriteStateAsync();
         }
-        // Starting is idempotent per experiment, so a retried submit finishes what a crashed one began.
-        for (var i = S.Started; i < experiments.Count; i += 64)
+        // Experiments start in parallel batches (each persists its state, job row and reminder), and their first jobs
+        // are queued batch by batch in index order, so the queue runs a sweep in the order its spec lists it. Starting
+        // is idempotent per experiment, so a retried submit finishes what a crashed one began.
+        var scheduler = GrainFactory.GetGrain<ISchedulerGrain>(ISchedulerGrain.DefaultKey);
+        foreach (var batch in experiments.Skip(S.Started).Chunk(32))
         {
-            await Task.WhenAll(experiments.Skip(i).Take(64).Select(e => GrainFactory.GetGrain<IExperimentGrain>(e.ExperimentId).StartAsync(e)));
+            var jobs = await Task.WhenAll(batch.Select(e => GrainFactory.GetGrain<IExperimentGrain>(e.ExperimentId).StartAsync(e)));
+            await scheduler.EnqueueManyAsync(jobs.OfType<JobRequest>().ToArray());
         }
         if (S.Started != experiments.Count)
         {
@@ -111,7 +116,14 @@ public sealed class SweepGrain(
     public async Task ExperimentChangedAsync(ExperimentStatus status)
     {
         _statuses[status.ExperimentId] = status;
-        if (S.State == SweepStatus.Running && _statuses.Count == S.ExperimentIds.Count) await UpdateStateAsync();
+        if (S.State != SweepStatus.Running || !status.State.IsTerminal()) return;
+        // After a reactivation the cache holds only the experiments heard from since: ask the others (experiments
+        // never wait on their sweep, so this cannot deadlock).
+        foreach (var id in S.ExperimentIds.Where(id => !_statuses.ContainsKey(id)).ToList())
+        {
+            _statuses[id] = await GrainFactory.GetGrain<IExperimentGrain>(id).GetStatusAsync();
+        }
+        await UpdateStateAsync();
     }
 
     private async Task UpdateStateAsync()

@@ -16,6 +16,35 @@ public sealed record BenchmarkRow(string Measurement, string Value, string Targe
 /// </summary>
 public sealed class StorageBenchmark(string serverConnectionString, BenchmarkOptions options, Action<string> progress)
 {
+    /// <summary>Only the query latencies, on a database an earlier <c>--keep</c> run left behind.</summary>
+    public async Task<IReadOnlyList<BenchmarkRow>> RunQueriesAsync(string databaseName, CancellationToken cancellationToken = default)
+    {
+        var connectionString = new NpgsqlConnectionStringBuilder(serverConnectionString)
+        {
+            Database = databaseName, CommandTimeout = 0,
+        }.ConnectionString;
+        await using var dataSource = StorageDataSource.Create(connectionString);
+        await using var command = dataSource.CreateCommand(
+            "SELECT t.id, (SELECT count(*) FROM experiments e WHERE e.team_id = t.id) FROM teams t " +
+            "WHERE t.name LIKE 'bench-team-%'");
+        var teams = new List<Guid>();
+        long experiments = 0;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                teams.Add(reader.GetGuid(0));
+                experiments += reader.GetInt64(1);
+            }
+        }
+        if (teams.Count == 0)
+        {
+            throw new ArgumentException($"Database {databaseName} holds no benchmark dataset.");
+        }
+        return await MeasureQueriesAsync(dataSource, teams.ToArray(), $"{experiments:N0} experiments, {teams.Count} teams (reused)",
+            cancellationToken);
+    }
+
     public async Task<IReadOnlyList<BenchmarkRow>> RunAsync(bool keepDatabase, CancellationToken cancellationToken = default)
     {
         var databaseName = $"electralab_bench_{DateTime.UtcNow:yyyyMMddHHmmss}";
@@ -137,12 +166,20 @@ public sealed class StorageBenchmark(string serverConnectionString, BenchmarkOpt
         ];
     }
 
-    private async Task<IEnumerable<BenchmarkRow>> QueriesAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<BenchmarkRow>> QueriesAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         progress($"generating {options.Experiments:N0} experiments and {options.MetricPoints:N0} metric points (scale {options.Scale})");
         var generation = Stopwatch.StartNew();
         var teams = await BenchmarkDataset.GenerateAsync(dataSource, options, progress, cancellationToken);
-        progress($"generated in {generation.Elapsed.TotalSeconds:N0} s; running {options.Queries} queries of each kind");
+        progress($"generated in {generation.Elapsed.TotalSeconds:N0} s");
+        return await MeasureQueriesAsync(dataSource, teams,
+            $"{options.Experiments:N0} experiments, {options.MetricPoints:N0} points, {teams.Length} teams", cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<BenchmarkRow>> MeasureQueriesAsync(NpgsqlDataSource dataSource, Guid[] teams, string size,
+        CancellationToken cancellationToken)
+    {
+        progress($"running {options.Queries} queries of each kind");
         var random = new Random(1);
         var leaderboard = new LeaderboardQueries(dataSource);
         var history = new ExperimentHistoryQueries(dataSource);
@@ -163,7 +200,6 @@ public sealed class StorageBenchmark(string serverConnectionString, BenchmarkOpt
         var seriesLatency = await MeasureAsync(() => series.GetAsync(longTeam, longExperiment, "loss", 500,
             cancellationToken: cancellationToken), cancellationToken, Math.Max(10, options.Queries / 10));
 
-        var size = $"{options.Experiments:N0} experiments, {options.MetricPoints:N0} points, {teams.Length} teams";
         return
         [
             new("leaderboard query", $"p50 {leaderboardLatency.P50Ms:N1} ms, p95 {leaderboardLatency.P95Ms:N1} ms", "p95 < 50 ms",

@@ -7,6 +7,8 @@ namespace ElectraLab.Storage.Entities;
 public sealed class LeaderboardEntry
 {
     public Guid ExperimentId { get; set; }
+    /// <summary>The experiment's team, copied here so a team's leaderboard is read in score order from one index.</summary>
+    public Guid TeamId { get; set; }
     public required string Benchmark { get; set; }
     public double? Score { get; set; }
     /// <summary>Column name to median value, as JSON (jsonb).</summary>

@@ -302,6 +302,11 @@ namespace ElectraLab.Storage.Migrations
                         .IsDescending(false, true)
                         .HasDatabaseName("ix_experiments_team_id_created_at");
 
+                    b.HasIndex("TeamId", "Id")
+                        .HasDatabaseName("ix_experiments_team_id_id_covering");
+
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("TeamId", "Id"), new[] { "Name", "Objective", "GeneratorSize", "ModelSize", "Params", "TrainFlops", "Status", "Tags", "CreatedAt" });
+
                     b.HasIndex("TeamId", "Objective")
                         .HasDatabaseName("ix_experiments_team_id_objective");
 
@@ -407,15 +412,16 @@ namespace ElectraLab.Storage.Migrations
                         .HasColumnType("double precision")
                         .HasColumnName("score");
 
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("team_id");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
                     b.HasKey("ExperimentId", "Benchmark")
                         .HasName("pk_leaderboard_entries");
-
-                    b.HasIndex("Benchmark", "Score")
-                        .HasDatabaseName("ix_leaderboard_entries_benchmark_score");
 
                     b.ToTable("leaderboard_entries");
                 });

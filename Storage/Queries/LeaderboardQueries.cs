@@ -42,7 +42,9 @@ public sealed class LeaderboardQueries(NpgsqlDataSource dataSource)
             values.Add(value);
             return $"${values.Count}";
         }
-        var where = "e.team_id = $1 AND l.benchmark = $2";
+        var where = "l.team_id = $1 AND l.benchmark = $2";
+        // Redundant for correctness (entries carry their team) but it lets the join read the covering team index.
+        var join = "JOIN experiments e ON e.id = l.experiment_id AND e.team_id = $1";
         if (query.Tag is not null)
         {
             where += $" AND e.tags @> {Add(new[] { query.Tag })}::text[]";
@@ -70,17 +72,20 @@ public sealed class LeaderboardQueries(NpgsqlDataSource dataSource)
         }
         var direction = query.Descending ? "DESC" : "ASC";
 
-        // Count and page in one round trip; the page is then a plain top-N sort.
+        // Count and page in one round trip. Sorted by score, the page walks the (team, benchmark, score) index and
+        // stops at its LIMIT; the count needs the experiments only when a filter is on them.
         await using var batch = dataSource.CreateBatch();
-        var count = new NpgsqlBatchCommand(
-            $"SELECT count(*) FROM leaderboard_entries l JOIN experiments e ON e.id = l.experiment_id WHERE {where}");
+        var filtersExperiments = query.Tag is not null || query.Objective is not null || query.Status is not null;
+        var count = new NpgsqlBatchCommand(filtersExperiments
+            ? $"SELECT count(*) FROM leaderboard_entries l {join} WHERE {where}"
+            : $"SELECT count(*) FROM leaderboard_entries l WHERE {where}");
         var page = new NpgsqlBatchCommand($"""
             SELECT e.id, e.name, e.objective, e.generator_size, e.model_size, e.params, e.train_flops, e.status, e.tags,
                    l.score, l.columns::text, l.columns_reported
             FROM leaderboard_entries l
-            JOIN experiments e ON e.id = l.experiment_id
+            {join}
             WHERE {where}
-            ORDER BY {sort} {direction} NULLS LAST, e.id
+            ORDER BY {sort} {direction} NULLS LAST, l.experiment_id
             LIMIT {limit} OFFSET {offset}
             """);
         foreach (var value in values)

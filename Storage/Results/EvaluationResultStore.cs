@@ -24,14 +24,16 @@ public sealed class EvaluationResultStore(NpgsqlDataSource dataSource)
             JOIN latest l ON l.experiment_id = r.experiment_id AND l.task = r.task AND l.metric = r.metric
                          AND l.step = r.checkpoint_step
             GROUP BY r.experiment_id, r.task, r.metric)
-        INSERT INTO leaderboard_entries (experiment_id, benchmark, score, columns, columns_reported, updated_at)
-        SELECT m.experiment_id, d.benchmark,
+        INSERT INTO leaderboard_entries (experiment_id, team_id, benchmark, score, columns, columns_reported, updated_at)
+        SELECT m.experiment_id, e.team_id, d.benchmark,
                CASE WHEN count(*) FILTER (WHERE d.in_score) =
                          (SELECT count(*) FROM defs x WHERE x.benchmark = d.benchmark AND x.in_score)
                     THEN avg(m.median) FILTER (WHERE d.in_score) END,
                jsonb_object_agg(d.col, m.median), count(*), now()
-        FROM medians m JOIN defs d ON d.task = m.task AND d.metric = m.metric
-        GROUP BY m.experiment_id, d.benchmark
+        FROM medians m
+        JOIN defs d ON d.task = m.task AND d.metric = m.metric
+        JOIN experiments e ON e.id = m.experiment_id
+        GROUP BY m.experiment_id, e.team_id, d.benchmark
         ON CONFLICT (experiment_id, benchmark) DO UPDATE
         SET score = excluded.score, columns = excluded.columns, columns_reported = excluded.columns_reported,
             updated_at = excluded.updated_at

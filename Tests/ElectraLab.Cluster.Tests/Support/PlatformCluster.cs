@@ -17,7 +17,7 @@ public sealed class PlatformCluster : IAsyncDisposable
     public IClusterClient Client => Cluster.Client;
 
     public static async Task<PlatformCluster> StartAsync(PostgresDatabase database, int silos = 1, int cpuSlots = 1,
-        Dictionary<string, string?>? settings = null)
+        Dictionary<string, string?>? settings = null, string? serviceId = null)
     {
         var config = new Dictionary<string, string?>
         {
@@ -33,6 +33,8 @@ public sealed class PlatformCluster : IAsyncDisposable
         };
         foreach (var (key, value) in settings ?? []) config[key] = value;
         var builder = new InProcessTestClusterBuilder((short)silos);
+        // Grain state and reminders are keyed by the service id: a second cluster with the same id takes over the first's.
+        if (serviceId is not null) builder.Options.ServiceId = serviceId;
         builder.ConfigureSiloHost((_, host) =>
         {
             host.Configuration.AddInMemoryCollection(config);
@@ -50,8 +52,8 @@ public sealed class PlatformCluster : IAsyncDisposable
         return (sweep, await sweep.SubmitAsync(spec));
     }
 
-    public Task<SweepStatus> WaitForSweepAsync(ISweepGrain sweep, TimeSpan timeout) =>
-        Wait.UntilAsync(sweep.GetStatusAsync, s => s.IsFinished, timeout, "the sweep to finish");
+    public Task<SweepStatus> WaitForSweepAsync(ISweepGrain sweep, TimeSpan timeout, TimeSpan? poll = null) =>
+        Wait.UntilAsync(sweep.GetStatusAsync, s => s.IsFinished, timeout, "the sweep to finish", poll);
 
     public Task<ExperimentStatus> WaitForExperimentAsync(Guid experimentId, Func<ExperimentStatus, bool> condition, TimeSpan timeout, string what) =>
         Wait.UntilAsync(Client.GetGrain<IExperimentGrain>(experimentId).GetStatusAsync, condition, timeout, what);
@@ -62,14 +64,15 @@ public sealed class PlatformCluster : IAsyncDisposable
 /// <summary>Polling with a deadline: the tests wait on observable state, never on fixed sleeps.</summary>
 public static class Wait
 {
-    public static async Task<T> UntilAsync<T>(Func<Task<T>> read, Func<T, bool> condition, TimeSpan timeout, string what)
+    public static async Task<T> UntilAsync<T>(Func<Task<T>> read, Func<T, bool> condition, TimeSpan timeout, string what,
+        TimeSpan? poll = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         T value;
         while (!condition(value = await read()))
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"Timed out after {timeout} waiting for {what}; last: {value}");
-            await Task.Delay(50);
+            await Task.Delay(poll ?? TimeSpan.FromMilliseconds(50));
         }
         return value;
     }

@@ -10,9 +10,11 @@ namespace ElectraLab.Tests.Finetuning.Training;
 public sealed class GlueFinetuningTests(ITestOutputHelper log)
 {
     /// <summary>
-    /// A tiny encoder from random init, on the first 4,000 real SST-2 training sentences, must beat the majority class
-    /// on dev (444 / 872 positive = 50.9%) by at least 10 points. From scratch there is nothing for layer-wise decay to
-    /// protect, so it is off (1.0), and the learning rate is a from-scratch one.
+    /// A tiny encoder from random init, one epoch over the first 16,000 real SST-2 training phrases (500 steps), must
+    /// beat the majority class on dev (444 / 872 positive = 50.9%) by at least 10 points. From scratch there is nothing
+    /// for layer-wise decay to protect, so it is off (1.0), and the learning rate is a from-scratch one (1e-3). Fewer
+    /// examples do not work: on 4,000 phrases the model stays at the class prior even after 3 epochs, while the loss
+    /// starts to fall after about 6,000 distinct ones. Measured: 77.5% dev accuracy in ~40 s on a loaded 2-core machine.
     /// </summary>
     [Fact]
     public void TinyRandomInitModel_OnRealSst2_BeatsTheMajorityClassByTenPoints()
@@ -21,14 +23,23 @@ public sealed class GlueFinetuningTests(ITestOutputHelper log)
         var source = BackboneSource.RandomInit(FinetuneTestData.Tiny(), FinetuneTestData.BertVocab);
         var config = FinetuningConfigLoader.Load(task, source.Config,
         [
-            "max_seq_length=64", "max_train_examples=4000", "num_train_epochs=2", "learning_rate=2e-3", "layerwise_lr_decay=1.0",
-            "train_batch_size=32", "eval_batch_size=128", "log_every=50", "device=cpu",
-            .. (Environment.GetEnvironmentVariable("FT_SETS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries),
+            "max_seq_length=64", "max_train_examples=16000", "num_train_epochs=1", "learning_rate=1e-3", "layerwise_lr_decay=1.0",
+            "train_batch_size=32", "eval_batch_size=128", "log_every=100", "device=cpu", "num_threads=1",
         ]);
         var clock = Stopwatch.StartNew();
-        var experiment = FinetuneExperiment.Prepare(task, source, FinetuneTestData.Glue, config);
         var out_ = TestPaths.TempDirectory("sst2");
-        var results = experiment.Run([1], out_, p => log.WriteLine($"{p.Phase} {p.Step}/{p.TotalSteps} loss {p.Loss:F4} lr {p.LearningRate:E2} {p.ExamplesPerSecond:F0}/s {p.Elapsed}"));
+        FinetuneResults results;
+        // One libtorch thread: on a shared 2-core machine intra-op threads spin against other processes (4x slower).
+        int threads = TorchSharp.torch.get_num_threads();
+        try
+        {
+            var experiment = FinetuneExperiment.Prepare(task, source, FinetuneTestData.Glue, config);
+            results = experiment.Run([1], out_, p => log.WriteLine($"{p.Phase} {p.Step}/{p.TotalSteps} loss {p.Loss:F4} lr {p.LearningRate:E2} {p.ExamplesPerSecond:F0}/s {p.Elapsed}"));
+        }
+        finally
+        {
+            TorchSharp.torch.set_num_threads(threads);
+        }
         clock.Stop();
 
         var dev = GlueLoader.Load(GlueTasks.Sst2, FinetuneTestData.Glue, GlueSplit.Dev);

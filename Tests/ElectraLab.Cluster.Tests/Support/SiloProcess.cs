@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace ElectraLab.Cluster.Tests.Support;
+
+/// <summary>A real silo process (the Silo project's executable), configured through environment variables only.</summary>
+public sealed class SiloProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+
+    private SiloProcess(Process process, int siloPort)
+    {
+        _process = process;
+        SiloPort = siloPort;
+    }
+
+    public int SiloPort { get; }
+
+    /// <summary>The prefix of this silo's key (its address in parsable form), e.g. "127.0.0.1:11111@".</summary>
+    public string KeyPrefix => $"127.0.0.1:{SiloPort}@";
+
+    public string Log
+    {
+        get
+        {
+            lock (_log) return _log.ToString();
+        }
+    }
+
+    public static SiloProcess Start(string name, IReadOnlyDictionary<string, string> settings)
+    {
+        var siloPort = FreePort();
+        var gatewayPort = FreePort();
+        var dll = Path.Combine(AppContext.BaseDirectory, "ElectraLab.Silo.dll");
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        info.ArgumentList.Add(dll);
+        info.ArgumentList.Add("--urls");
+        info.ArgumentList.Add("http://127.0.0.1:0");
+        foreach (var (key, value) in settings) info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        info.Environment["Orleans__SiloPort"] = siloPort.ToString();
+        info.Environment["Orleans__GatewayPort"] = gatewayPort.ToString();
+        info.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        var process = new Process { StartInfo = info };
+        var silo = new SiloProcess(process, siloPort);
+        process.OutputDataReceived += (_, e) => silo.Append(name, e.Data);
+        process.ErrorDataReceived += (_, e) => silo.Append(name, e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return silo;
+    }
+
+    /// <summary>SIGKILL: no shutdown, no goodbye to the cluster, exactly like a machine dying.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public void Dispose()
+    {
+        if (!_process.HasExited) Kill();
+        _process.Dispose();
+    }
+
+    private void Append(string name, string? line)
+    {
+        if (line is null) return;
+        lock (_log) _log.Append(name).Append(": ").AppendLine(line);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
