@@ -29,31 +29,48 @@ public static class DropoutRandom
         return ((short)(-32768 + below), below / 65536.0);
     }
 
-    /// <summary>A tensor of uniformly random int16 words with the given shape, on the CPU.</summary>
-    public static Tensor Words(long[] shape)
+    /// <summary>
+    /// The multiplier tensor of inverted dropout, written straight into a new tensor of <paramref name="dtype"/>
+    /// (fp32: 0 or 1/P(keep), one pass; bf16: 0 or 1, the caller scales in fp32 arithmetic).
+    /// </summary>
+    public static Tensor Multiplier(long[] shape, ScalarType dtype, double p)
     {
         if (!_seeded) Reseed(0x5EED);
+        var (threshold, drop) = Threshold(p);
         long count = shape.Aggregate(1L, (a, b) => a * b);
-        long padded = (count + 3) / 4 * 4;
-        // Written straight into the tensor's memory: no managed buffer, no copy.
-        var tensor = empty(padded, dtype: ScalarType.Int16);
-        var longs = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(tensor.bytes);
-        Fill(longs);
-        if (count == padded) return tensor.reshape(shape);
-        using (tensor) return tensor.narrow(0, 0, count).reshape(shape);
+        var tensor = empty(shape, dtype: dtype);
+        if (dtype == ScalarType.Float32)
+        {
+            var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(tensor.bytes);
+            FillMultiplier(values, threshold, (float)(1.0 / (1.0 - drop)), 0f);
+        }
+        else if (dtype == ScalarType.BFloat16)
+        {
+            var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(tensor.bytes);
+            FillMultiplier(values, threshold, (ushort)0x3F80, (ushort)0);       // bf16 bit patterns of 1.0 and 0.0
+        }
+        else
+        {
+            tensor.Dispose();
+            throw new NotSupportedException($"dropout multiplier for {dtype}");
+        }
+        return tensor;
     }
 
-    /// <summary>xoshiro256** over the span, with the state in locals (thread-static reads are slow in a loop).</summary>
-    private static void Fill(Span<ulong> into)
+    private static void FillMultiplier<T>(Span<T> into, short threshold, T keep, T dropValue)
     {
         ulong s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
-        for (int i = 0; i < into.Length; i++)
+        int i = 0;
+        while (i < into.Length)
         {
-            into[i] = BitOperations.RotateLeft(s1 * 5, 7) * 9;
+            ulong r = BitOperations.RotateLeft(s1 * 5, 7) * 9;
             ulong t = s1 << 17;
             s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
             s2 ^= t;
             s3 = BitOperations.RotateLeft(s3, 45);
+            // Four 16-bit words per draw; a word below the threshold drops its element.
+            for (int k = 0; k < 4 && i < into.Length; k++, i++, r >>= 16)
+                into[i] = (short)(ushort)r < threshold ? dropValue : keep;
         }
         (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
     }

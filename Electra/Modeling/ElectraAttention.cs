@@ -35,9 +35,10 @@ public sealed class ElectraSelfAttention : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor hidden, Tensor keyMask)
     {
         long batch = hidden.shape[0], length = hidden.shape[1];
-        using var q = Heads(MixedPrecision.Linear(query, hidden), batch, length);
-        using var k = Heads(MixedPrecision.Linear(key, hidden), batch, length);
-        using var v = Heads(MixedPrecision.Linear(value, hidden), batch, length);
+        using var input = MixedPrecision.ToCompute(hidden);                  // one cast for the three projections
+        using var q = Heads(MixedPrecision.Linear(query, input), batch, length);
+        using var k = Heads(MixedPrecision.Linear(key, input), batch, length);
+        using var v = Heads(MixedPrecision.Linear(value, input), batch, length);
         using var context = training && _dropout > 0 && q.device.type == TorchSharp.DeviceType.CPU
             ? Explicit(q, k, v, keyMask)
             : F.scaled_dot_product_attention(q, k, v, keyMask, training ? _dropout : 0.0);

@@ -20,13 +20,13 @@ public sealed class FastDropout : nn.Module<Tensor, Tensor>
     public static Tensor Apply(Tensor x, double p, bool training)
     {
         if (!training || p == 0) return x.alias();
-        if (x.device.type == TorchSharp.DeviceType.CPU)
+        if (x.device.type == TorchSharp.DeviceType.CPU && x.dtype is ScalarType.Float32 or ScalarType.BFloat16)
         {
-            var (threshold, drop) = DropoutRandom.Threshold(p);
-            using var words = DropoutRandom.Words(x.shape);
-            using var keepCpu = words.ge(threshold);
-            using var scaleCpu = keepCpu.to_type(x.dtype).mul_(1.0 / (1.0 - drop));
-            return x.mul(scaleCpu);
+            using var multiplier = DropoutRandom.Multiplier(x.shape, x.dtype, p);
+            if (x.dtype == ScalarType.Float32) return x.mul(multiplier);
+            var (_, drop) = DropoutRandom.Threshold(p);
+            using var kept = x.mul(multiplier);
+            return kept.mul(1.0 / (1.0 - drop));
         }
         using var uniform = rand_like(x, dtype: x.dtype == ScalarType.BFloat16 ? ScalarType.Float32 : x.dtype);
         using var keep = uniform.ge(p);

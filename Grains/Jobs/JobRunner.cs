@@ -331,7 +331,12 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
         long saved = trainer.Step;
         while (trainer.Step < end)
         {
-            if (job.Token.IsCancellationRequested) return job.Stopped(trainer.Step, trainer.TrainFlops);
+            if (job.Token.IsCancellationRequested)
+            {
+                // A silo shutting down keeps the progress since the last checkpoint; a cancelled experiment does not need it.
+                if (_stopping.IsCancellationRequested && trainer.Step > saved) Save(trainer, payload, a, work, Storage.Entities.Checkpoint.TrainingState);
+                return job.Stopped(trainer.Step, trainer.TrainFlops);
+            }
             trainer.TrainStep();
             var step = trainer.Step;
             job.Progress(step, trainer.TrainFlops);

@@ -1,0 +1,128 @@
+using System.Text;
+using ElectraLab.Api.Auth;
+using ElectraLab.Contracts.Sweeps;
+using ElectraLab.Grains.Sweeps;
+using ElectraLab.Storage;
+using ElectraLab.Storage.Queries;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace ElectraLab.Api.Endpoints;
+
+public sealed record SweepCreated(Guid SweepId, IReadOnlyList<Guid> ExperimentIds);
+
+public sealed record SweepExperiment(Guid Id, string Name, string Status, long Step, string? Reason);
+
+public sealed record SweepDetails(Guid Id, string Name, string Status, DateTimeOffset CreatedAt, IReadOnlyList<SweepExperiment> Experiments);
+
+public sealed record CancelRequest(string? Reason);
+
+/// <summary>Sweeps: submitted (JSON or YAML) and cancelled through the sweep grain; read from PostgreSQL.</summary>
+public static class SweepsApi
+{
+    public static RouteGroupBuilder MapSweepsApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/sweeps").WithTags("Sweeps").RequireAuthorization(Caller.TeamPolicy);
+        group.MapPost("/", SubmitAsync).WithName("SubmitSweep").WithSummary("Submit a sweep spec (application/json or application/yaml)")
+            .Accepts<string>("application/yaml", "application/json")
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        group.MapGet("/{id:guid}", GetAsync).WithName("GetSweep").WithSummary("A sweep and its experiments");
+        group.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelSweep").WithSummary("Cancel every unfinished experiment of a sweep");
+        return group;
+    }
+
+    public static async Task<Results<Created<SweepCreated>, ValidationProblem, ProblemHttpResult>> SubmitAsync(
+        HttpRequest request, IClusterClient cluster, IDbContextFactory<ElectraLabDbContext> dbs, IOptions<ApiOptions> options,
+        CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(request.HttpContext.User);
+        var limits = options.Value;
+        var mediaType = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant() ?? "";
+        var yaml = mediaType.Contains("yaml");
+        if (!yaml && !mediaType.Contains("json"))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
+                detail: "Send the sweep spec as application/json or application/yaml.");
+        }
+        var text = await ReadCappedAsync(request, limits.MaxSpecBytes, cancellationToken);
+        if (text is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Sweep spec too large",
+                detail: $"A sweep spec may be at most {limits.MaxSpecBytes} bytes.");
+        }
+
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        var team = await db.Teams.Where(t => t.Id == caller.Team).Select(t => t.Name).SingleAsync(cancellationToken);
+        SweepSpec spec;
+        try
+        {
+            spec = yaml ? SweepSpecLoader.FromYaml(text) : SweepSpecLoader.FromJson(text);
+            if (spec.Team != team) return ApiProblems.Field("team", $"must be your team '{team}'", "The sweep spec cannot run.");
+            var experiments = (long)SweepExpander.Trials(spec).Count * spec.Seeds.Length;
+            if (experiments > limits.MaxExperimentsPerSweep)
+            {
+                return ApiProblems.Field("search", $"expands to {experiments} experiments; the limit is {limits.MaxExperimentsPerSweep}",
+                    "The sweep spec cannot run.");
+            }
+        }
+        catch (SweepSpecException e)
+        {
+            return ApiProblems.Spec(e);
+        }
+
+        try
+        {
+            var submission = await cluster.GetGrain<ISweepGrain>(Guid.CreateVersion7()).SubmitAsync(spec);
+            return TypedResults.Created($"/api/sweeps/{submission.SweepId}", new SweepCreated(submission.SweepId, submission.ExperimentIds));
+        }
+        catch (SweepSpecException e)
+        {
+            return ApiProblems.Spec(e);
+        }
+    }
+
+    public static async Task<Results<Ok<SweepDetails>, NotFound>> GetAsync(Guid id, HttpContext context, IClusterClient cluster,
+        IDbContextFactory<ElectraLabDbContext> dbs, ExperimentHistoryQueries history, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(context.User);
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        var sweep = await db.Sweeps.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id && s.TeamId == caller.Team, cancellationToken);
+        if (sweep is null) return TypedResults.NotFound();
+
+        var rows = await history.GetAsync(new ExperimentHistoryQuery(caller.Team, SweepId: id, Limit: 500), cancellationToken);
+        var live = await cluster.GetGrain<ISweepGrain>(id).GetStatusAsync();
+        var byId = live.Experiments.ToDictionary(e => e.ExperimentId);
+        var experiments = rows.Items.OrderBy(e => e.Name, StringComparer.Ordinal).Select(e => byId.TryGetValue(e.Id, out var s)
+                ? new SweepExperiment(e.Id, e.Name, s.State.ToString(), s.Step, s.Reason)
+                : new SweepExperiment(e.Id, e.Name, e.Status, 0, null))
+            .ToList();
+        var status = live.State == SweepStatus.NotSubmitted ? sweep.Status : live.State;
+        return TypedResults.Ok(new SweepDetails(sweep.Id, sweep.Name, status, sweep.CreatedAt, experiments));
+    }
+
+    public static async Task<Results<Accepted, NotFound>> CancelAsync(Guid id, CancelRequest? body, HttpContext context,
+        IClusterClient cluster, IDbContextFactory<ElectraLabDbContext> dbs, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(context.User);
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        if (!await db.Sweeps.AnyAsync(s => s.Id == id && s.TeamId == caller.Team, cancellationToken)) return TypedResults.NotFound();
+        await cluster.GetGrain<ISweepGrain>(id).CancelAsync(body?.Reason ?? $"cancelled through the API by user {caller.UserId}");
+        return TypedResults.Accepted($"/api/sweeps/{id}");
+    }
+
+    /// <summary>The body as text, or null when it is longer than <paramref name="maxBytes"/> (read no further than that).</summary>
+    private static async Task<string?> ReadCappedAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > maxBytes) return null;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > maxBytes) return null;
+            buffer.Write(chunk, 0, read);
+        }
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+}
