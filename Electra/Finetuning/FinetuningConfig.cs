@@ -66,6 +66,9 @@ public sealed record FinetuningConfig
     /// <summary>Only "fp32" for now.</summary>
     [JsonPropertyName("precision")] public string Precision { get; init; } = "fp32";
 
+    /// <summary>bf16 for bf16-mixed (fp32 master weights, moments, norms and losses), null for fp32.</summary>
+    [JsonIgnore] public TorchSharp.torch.ScalarType? ComputeDType => Precision == "bf16-mixed" ? TorchSharp.torch.ScalarType.BFloat16 : null;
+
     /// <summary>Checks every value; throws naming the offending key.</summary>
     public FinetuningConfig Validate()
     {
@@ -86,7 +89,7 @@ public sealed record FinetuningConfig
         Require(LogEvery > 0, "log_every", "must be positive");
         Require(BootstrapResamples >= 100, "bootstrap_resamples", "must be at least 100");
         Require(NumThreads >= 0, "num_threads", "must be ≥ 0");
-        Require(Precision == "fp32", "precision", $"'{Precision}' is not supported yet (fp32)");
+        Require(Precision is "fp32" or "bf16-mixed", "precision", $"'{Precision}' is not one of fp32, bf16-mixed");
         return this;
     }
 

@@ -97,7 +97,9 @@ public sealed class GlueFinetuner : ISeedFinetuner
         var training = FinetuningLoop.Train(model, _config, _train.Count, seed, indices =>
         {
             var (ids, mask, types) = EncodedInput.Batch(indices.Select(i => _train[i]).ToList(), _device, _padId);
-            var logits = model.Forward(ids, mask, types);                    // (B, labels)
+            Tensor logits;
+            using (MixedPrecision.Use(_config.ComputeDType))
+                logits = MixedPrecision.ToFloat(model.Forward(ids, mask, types));  // (B, labels), fp32 for the loss
             if (_task.IsRegression)
             {
                 var targets = tensor(indices.Select(i => _trainTargets[i]).ToArray()).to(_device);
@@ -139,7 +141,9 @@ public sealed class GlueFinetuner : ISeedFinetuner
             var rows = inputs.GetRange(start, Math.Min(_config.EvalBatchSize, inputs.Count - start));
             using var scope = NewDisposeScope();
             var (ids, mask, types) = EncodedInput.Batch(rows, _device, _padId);
-            var logits = model.Forward(ids, mask, types);                        // (B, labels)
+            Tensor logits;
+            using (MixedPrecision.Use(_config.ComputeDType))
+                logits = MixedPrecision.ToFloat(model.Forward(ids, mask, types));  // (B, labels)
             if (_task.IsRegression)
                 foreach (var v in logits.squeeze(-1).cpu().data<float>()) predictions.Add(GlueSubmission.Format(v * (double)StsScale));
             else

@@ -145,7 +145,12 @@ public sealed class SquadFinetuner : ISeedFinetuner
         var training = FinetuningLoop.Train(model, _config, _train.Count, seed, indices =>
         {
             var (ids, mask, types) = EncodedInput.Batch(indices.Select(i => _train[i]).ToList(), _device, _tokenizer.PadId);
-            var (start, end) = model.Forward(ids, mask, types);                 // (B, T) each
+            Tensor start, end;
+            using (MixedPrecision.Use(_config.ComputeDType))
+            {
+                var (s16, e16) = model.Forward(ids, mask, types);              // (B, T) each
+                (start, end) = (MixedPrecision.ToFloat(s16), MixedPrecision.ToFloat(e16));
+            }
             var padding = (1 - mask).to_type(start.dtype) * PaddingLogit;       // (B, T): 0 on tokens, -1e4 on padding
             var startTargets = tensor(indices.Select(i => _trainStart[i]).ToArray()).to(_device);
             var endTargets = tensor(indices.Select(i => _trainEnd[i]).ToArray()).to(_device);
@@ -203,7 +208,12 @@ public sealed class SquadFinetuner : ISeedFinetuner
             var rows = _devInputs.GetRange(first, Math.Min(_config.EvalBatchSize, _devInputs.Count - first));
             using var scope = NewDisposeScope();
             var (ids, mask, types) = EncodedInput.Batch(rows, _device, _tokenizer.PadId);
-            var (s, e) = model.Forward(ids, mask, types);                     // (B, T_batch) each
+            Tensor s, e;
+            using (MixedPrecision.Use(_config.ComputeDType))
+            {
+                var (s16, e16) = model.Forward(ids, mask, types);              // (B, T_batch) each
+                (s, e) = (MixedPrecision.ToFloat(s16), MixedPrecision.ToFloat(e16));
+            }
             var width = (int)s.shape[1];
             var sv = s.cpu().data<float>().ToArray();
             var ev = e.cpu().data<float>().ToArray();

@@ -25,7 +25,7 @@ namespace ElectraLab.Api.Tests.Support;
 /// WebApplicationFactory&lt;Program&gt; using that cluster's client. Without a server the tests skip visibly, except
 /// under CI=true, where that is a failure.
 /// </summary>
-public sealed class ApiHost : IAsyncLifetime
+public class ApiHost : IAsyncLifetime
 {
     public const string AdminKey = "test-admin-key-0123456789abcdef";
     public const string ServerVariable = "ELECTRALAB_TEST_PG";
@@ -44,7 +44,7 @@ public sealed class ApiHost : IAsyncLifetime
     public Dictionary<string, string?> Settings { get; } = [];
 
     /// <summary>Serve on a loopback Kestrel port (for browsers, the CLI and latency), not only the in-memory server.</summary>
-    public bool Kestrel { get; set; }
+    public bool Kestrel { get; init; }
 
     /// <summary>With <see cref="Kestrel"/>: the server's address, e.g. http://127.0.0.1:41234.</summary>
     public Uri? Address { get; private set; }
@@ -230,6 +230,12 @@ public sealed class ApiHost : IAsyncLifetime
         }
         return experiment;
     }
+}
+
+/// <summary>The API on a loopback Kestrel port, for clients that need a real socket: browsers, the CLI, latency.</summary>
+public sealed class KestrelApiHost : ApiHost
+{
+    public KestrelApiHost() => Kestrel = true;
 }
 
 public sealed record TestTeam(Guid Id, string Name, Guid UserId, string Key, Guid KeyId);

@@ -1,0 +1,87 @@
+using ElectraLab.Api.Tests.Support;
+using Microsoft.Playwright;
+
+namespace ElectraLab.Api.Tests;
+
+/// <summary>
+/// The web pages in headless Chromium (Debian's package; Playwright never downloads a browser): the leaderboard renders
+/// the team's real rows and its compute plot, and the experiment page draws its generator and discriminator curves.
+/// </summary>
+[Trait("Category", "Browser")]
+public sealed class BrowserTests(KestrelApiHost host) : IClassFixture<KestrelApiHost>
+{
+    private const string Chromium = "/usr/bin/chromium";
+
+    [SkippableFact]
+    public async Task LeaderboardPage_RendersRealRows_AndTheComputePlot()
+    {
+        host.SkipIfUnavailable();
+        var team = await host.CreateTeamAsync();
+        await host.SeedExperimentAsync(team.Id, "electra-best", trainFlops: 2e17, glue: 0.82);
+        await host.SeedExperimentAsync(team.Id, "mlm-baseline", objective: "mlm", trainFlops: 2e17, glue: 0.74);
+        await host.SeedExperimentAsync(team.Id, "electra-early", trainFlops: 5e16, glue: 0.71);
+        await using var browser = await LaunchAsync();
+        var page = await NewPageAsync(browser, team.Key);
+
+        await page.GotoAsync(new Uri(host.Address!, "/ui/leaderboard").ToString());
+        await page.WaitForFunctionAsync("document.querySelectorAll('tr.lb-row').length === 3");
+        var names = await page.Locator("tr.lb-row td.name a").AllInnerTextsAsync();
+        Assert.Equal(["electra-best", "mlm-baseline", "electra-early"], names);
+        Assert.Contains("COLA", await page.Locator("#leaderboard thead").InnerTextAsync());
+        Assert.Equal(3, await page.Locator("#compute-plot circle[fill-opacity]").CountAsync());
+
+        // Sorting by a column goes back to the server: name ascending.
+        await page.Locator("#leaderboard th", new() { HasText = "Experiment" }).ClickAsync();
+        await page.WaitForFunctionAsync("document.querySelector('tr.lb-row td.name a').textContent === 'electra-early'");
+
+        var plot = Png.Decode(await page.Locator("#compute-plot").ScreenshotAsync());
+        Assert.True(plot.Count(0x1f, 0x77, 0xb4) + plot.Count(0xd6, 0x27, 0x28) > 50, "the compute plot shows its points");
+    }
+
+    [SkippableFact]
+    public async Task ExperimentPage_DrawsGeneratorAndDiscriminatorCurves_AndResultsPerSeed()
+    {
+        host.SkipIfUnavailable();
+        var team = await host.CreateTeamAsync();
+        var experiment = await host.SeedExperimentAsync(team.Id, "curvy", glue: 0.8, metricSteps: 1500);
+        await using var browser = await LaunchAsync();
+        var page = await NewPageAsync(browser, team.Key);
+
+        await page.GotoAsync(new Uri(host.Address!, $"/ui/experiments/{experiment.Id}").ToString());
+        await page.WaitForSelectorAsync("#curve-mlm_loss polyline");
+        await page.WaitForSelectorAsync("#curve-disc_loss polyline");
+        Assert.Equal("curvy", await page.Locator("#title").InnerTextAsync());
+        Assert.Equal("completed", await page.Locator("#status").InnerTextAsync());
+        Assert.Equal(24, await page.Locator("#results tbody tr").CountAsync());
+
+        foreach (var curve in new[] { "#curve-mlm_loss", "#curve-disc_loss" })
+        {
+            var png = Png.Decode(await page.Locator(curve).ScreenshotAsync());
+            var line = png.Count(0x1f, 0x77, 0xb4, tolerance: 30);
+            Assert.True(line > 300, $"{curve}: {line} pixels of the curve's colour in a {png.Width}×{png.Height} plot");
+        }
+    }
+
+    private static async Task<IBrowser> LaunchAsync()
+    {
+        var underCi = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+        if (!underCi) Skip.IfNot(File.Exists(Chromium), $"{Chromium} is not installed (apt-get install chromium)");
+        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        var playwright = await Playwright.CreateAsync();
+        return await playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run"],
+        });
+    }
+
+    private static async Task<IPage> NewPageAsync(IBrowser browser, string key)
+    {
+        var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 1000 } });
+        // The pages read the key from localStorage, as if the user had entered it once.
+        await context.AddInitScriptAsync($"localStorage.setItem('electralab.key', '{key}');");
+        return await context.NewPageAsync();
+    }
+}
