@@ -24,7 +24,8 @@ public sealed class BrowserTests(KestrelApiHost host) : IClassFixture<KestrelApi
         var page = await NewPageAsync(browser, team.Key);
 
         await page.GotoAsync(new Uri(host.Address!, "/ui/leaderboard").ToString());
-        await page.WaitForFunctionAsync("document.querySelectorAll('tr.lb-row').length === 3");
+        try { await page.WaitForFunctionAsync("document.querySelectorAll('tr.lb-row').length === 3"); }
+        catch (TimeoutException) { Console.WriteLine("browser body: " + await page.InnerHTMLAsync("main")); throw; }
         var names = await page.Locator("tr.lb-row td.name a").AllInnerTextsAsync();
         Assert.Equal(["electra-best", "mlm-baseline", "electra-early"], names);
         Assert.Contains("COLA", await page.Locator("#leaderboard thead").InnerTextAsync());
@@ -82,6 +83,11 @@ public sealed class BrowserTests(KestrelApiHost host) : IClassFixture<KestrelApi
         var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 1000 } });
         // The pages read the key from localStorage, as if the user had entered it once.
         await context.AddInitScriptAsync($"localStorage.setItem('electralab.key', '{key}');");
-        return await context.NewPageAsync();
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(15_000);
+        page.Console += (_, message) => Console.WriteLine($"browser console: {message.Text}");
+        page.PageError += (_, error) => Console.WriteLine($"browser error: {error}");
+        page.RequestFailed += (_, request) => Console.WriteLine($"browser request failed: {request.Url} {request.Failure}");
+        return page;
     }
 }
