@@ -15,7 +15,8 @@ public static class WebPages
         var group = endpoints.MapGroup("/").AllowAnonymous().ExcludeFromDescription();
         group.MapGet("/", () => TypedResults.Redirect("/ui/leaderboard"));
         group.MapGet("/ui/leaderboard", () => File("leaderboard.html"));
-        group.MapGet("/ui/experiments/{id:guid}", (Guid _) => File("experiment.html"));
+        group.MapGet("/ui/experiments/{id:guid}", (Guid id) => File("experiment.html"));
+        group.MapGet("/favicon.ico", () => TypedResults.NoContent());
         group.MapGet("/ui/app.js", () => File("app.js"));
         group.MapGet("/ui/app.css", () => File("app.css"));
         return endpoints;

@@ -108,6 +108,7 @@ public class ApiHost : IAsyncLifetime
         Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             foreach (var (key, value) in settings) web.UseSetting(key, value);
+            if (Kestrel) web.UseSetting("urls", "http://127.0.0.1:0");
             web.ConfigureTestServices(services =>
             {
                 services.AddSingleton(Cluster);
