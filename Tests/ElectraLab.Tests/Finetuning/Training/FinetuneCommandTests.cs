@@ -24,7 +24,7 @@ public sealed class FinetuneCommandTests
         { ["--task", "SST-2", "--model", "/nonexistent/model"], "no such model folder" },
         { ["--task", "SST-2", "--set", "learning_rat=1e-4"], "unknown config key 'learning_rat'" },
         { ["--task", "SST-2", "--set", "learning_rate=fast"], "config key 'learning_rate' has the wrong type" },
-        { ["--task", "SST-2", "--set", "precision=bf16-mixed"], "config key 'precision'" },
+        { ["--task", "SST-2", "--set", "precision=fp8"], "config key 'precision'" },
         { ["--task", "SST-2", "--set", "max_seq_length=128"], "the model has 64 positions" },
         { ["--task", "SST-2", "--seeds", "1,x"], "'x' is not an integer" },
         { ["--task", "SST-2", "--seeds", "1,1"], "seed 1 is listed twice" },
