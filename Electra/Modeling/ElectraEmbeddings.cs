@@ -28,7 +28,8 @@ public sealed class ElectraEmbeddings : nn.Module<Tensor, Tensor, Tensor>
         token_type_embeddings = nn.Embedding(config.TypeVocabSize, config.EmbeddingSize);
         LayerNorm = nn.LayerNorm(config.EmbeddingSize, eps: config.LayerNormEps);
         dropout = new FastDropout(config.HiddenDropoutProb);
-        position_ids = arange(config.MaxPositionEmbeddings, dtype: int64).unsqueeze(0);
+        using var positions = arange(config.MaxPositionEmbeddings, dtype: int64);
+        position_ids = positions.unsqueeze(0);                                  // (P) -> (1, P), a view; the temporary handle is released
         RegisterComponents();
     }
 
