@@ -2,6 +2,8 @@
 // Create(); errors a user can fix (bad paths, bad files, bad values) print one line and exit non-zero.
 using System.CommandLine;
 using ElectraLab.Cli.Commands;
+using ElectraLab.Cli.Commands.Client;
+using ElectraLab.Cli.Commands.Stack;
 
 namespace ElectraLab.Cli;
 
@@ -15,17 +17,36 @@ public static class CliApp
             ModelCommands.ExportHf(),
             ModelCommands.Inspect(),
             DemoCommand.Create(),
+            UpCommand.Create(),
+            SelfCheckCommand.Create(),
             BenchCommand.Create(),
             EvalCommands.Create(),
             PretrainCommand.Create(),
             FinetuneCommand.Create(),
             DataCommands.Vocab(),
             DataCommands.Data(DataDownloadCommand.Create()),
+            LoginCommand.Create(),
+            SubmitCommand.Create(),
+            StatusCommand.Create(),
+            WatchCommand.Create(),
+            LeaderboardCommand.Create(),
+            HistoryCommand.Create(),
+            CompareCommand.Create(),
+            ForkCommand.Create(),
         };
-        var invocation = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        // Ctrl+C cancels the running command, which then has this long to stop its silo and PostgreSQL cleanly.
+        var invocation = new InvocationConfiguration
+        {
+            Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(60),
+        };
         try
         {
             return root.Parse(args).Invoke(invocation);
+        }
+        catch (OperationCanceledException)
+        {
+            error.WriteLine("cancelled");
+            return 130;
         }
         catch (Exception e) when (UserError.IsUserError(e))
         {
@@ -40,7 +61,7 @@ public static class UserError
 {
     public static bool IsUserError(Exception e) => e is InvalidDataException or FileNotFoundException
         or DirectoryNotFoundException or KeyNotFoundException or ArgumentException or UserInputException
-        or System.Text.Json.JsonException or UnauthorizedAccessException;
+        or System.Text.Json.JsonException or UnauthorizedAccessException or ClientException;
 }
 
 /// <summary>A problem with what the user asked for, reported as one line.</summary>

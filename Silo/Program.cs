@@ -1,10 +1,11 @@
 // The ElectraLab silo: `dotnet run --project Silo` (README "Running a silo"). Configured only through standard .NET
-// configuration; the Orleans dashboard is served at /dashboard on the host's Urls (default http://localhost:5000).
-// An API co-hosted later calls the same two extension methods on its own WebApplicationBuilder and app.
-using ElectraLab.Silo;
+// configuration; the Orleans dashboard is served at /dashboard on the host's Urls (default http://localhost:5000),
+// and with ElectraLab:Silo:HostApi=true the HTTP API and web pages too (see ElectraLabHost).
+// An explicit Main rather than top-level statements: the Api assembly this references has a public global Program
+// (for WebApplicationFactory), and a second generated Program would collide with it.
+namespace ElectraLab.Silo;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddElectraLabSilo();
-var app = builder.Build();
-app.MapElectraLabSilo(app.Configuration);
-app.Run();
+public static class SiloProgram
+{
+    public static void Main(string[] args) => ElectraLabHost.Build(WebApplication.CreateBuilder(args)).Run();
+}

@@ -1,6 +1,9 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using ElectraLab.Contracts.Experiments;
 using ElectraLab.Contracts.Sweeps;
+using ElectraLab.Electra.Modeling;
+using ElectraLab.Electra.Pretraining;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -60,12 +63,28 @@ public sealed class PlatformStore(NpgsqlDataSource dataSource)
             insert.Parameters.Add(new() { Value = configs.Select(c => (string?)c["objective"] ?? "electra").ToArray() });
             insert.Parameters.Add(new() { Value = configs.Select(c => (double?)c["generator_hidden_size"] ?? 0.25).ToArray() });
             insert.Parameters.Add(new() { Value = configs.Select(c => (string?)c["model_size"] ?? "small").ToArray() });
-            insert.Parameters.Add(new() { Value = experiments.Select(_ => 0L).ToArray() });
+            insert.Parameters.Add(new() { Value = experiments.Select(e => DiscriminatorParameters(e.ConfigJson)).ToArray() });
             insert.Parameters.Add(new() { Value = experiments.Select(e => e.Seed).ToArray() });
             insert.Parameters.Add(new() { Value = experiments.Select(_ => ExperimentState.Queued.ToStorageName()).ToArray() });
             await insert.ExecuteNonQueryAsync();
         }
         await transaction.CommitAsync();
+    }
+
+    /// <summary>
+    /// The kept model's size for the leaderboard, counted from the config (no libtorch here). A config the pre-training
+    /// resolver refuses cannot train; only no-op test workloads carry one, and they have no model: 0.
+    /// </summary>
+    private static long DiscriminatorParameters(string configJson)
+    {
+        try
+        {
+            return ParameterCount.Discriminator(PretrainingConfigLoader.FromJson(configJson).DiscriminatorConfig());
+        }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException or JsonException or InvalidOperationException)
+        {
+            return 0;
+        }
     }
 
     public async Task SetSweepStatusAsync(Guid sweepId, string status)

@@ -1,6 +1,6 @@
-// `electralab demo`: a local end-to-end check of the ML core on this machine. It builds a tiny ELECTRA
-// discriminator, runs it, writes it as a Hugging Face folder, imports that folder back and shows that the
-// round trip computes the same outputs. Later issues grow this into the platform's demo sweep.
+// `electralab selfcheck`: a quick check of the ML core on this machine, no database or cluster needed. It builds a
+// tiny ELECTRA discriminator, runs it, writes it as a Hugging Face folder, imports that folder back and shows that the
+// round trip computes the same outputs. (`electralab demo` is the platform's demo sweep.)
 using System.CommandLine;
 using System.Diagnostics;
 using ElectraLab.Electra;
@@ -10,16 +10,16 @@ using static TorchSharp.torch;
 
 namespace ElectraLab.Cli.Commands;
 
-public static class DemoCommand
+public static class SelfCheckCommand
 {
     public static Command Create()
     {
         var work = new Option<DirectoryInfo>("--work") { Description = "Working folder (default: a new temporary folder)." };
-        var command = new Command("demo", "Run a small end-to-end demo of ElectraLab on this machine.") { work };
+        var command = new Command("selfcheck", "Check the ML core on this machine: build, run, export and re-import a tiny ELECTRA.") { work };
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
-            var dir = parse.GetValue(work)?.FullName ?? Path.Combine(Path.GetTempPath(), $"electralab-demo-{Guid.NewGuid():N}");
+            var dir = parse.GetValue(work)?.FullName ?? Path.Combine(Path.GetTempPath(), $"electralab-selfcheck-{Guid.NewGuid():N}");
             Directory.CreateDirectory(dir);
             var clock = Stopwatch.StartNew();
             var device = TorchDevices.Default();
@@ -48,7 +48,7 @@ public static class DemoCommand
                 using var diff = (before - after).abs().max();
                 output.WriteLine($"re-imported {architecture}; max |output difference| = {diff.item<float>():E2}");
             }
-            output.WriteLine($"demo finished in {clock.Elapsed.TotalSeconds:F1} s");
+            output.WriteLine($"selfcheck finished in {clock.Elapsed.TotalSeconds:F1} s");
             return 0;
         });
         return command;

@@ -1,0 +1,100 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace ElectraLab.Cli.Commands.Client;
+
+/// <summary>
+/// The CLI's side of the HTTP API: every call carries the key, and every failure becomes a
+/// <see cref="ClientException"/> with the server's own words (the problem's title, detail and named fields).
+/// Answers stay JsonNode: the client prints what the server sends and does not pin the API's record types.
+/// </summary>
+public sealed class ElectraLabClient : IDisposable
+{
+    public const string KeyHeader = "X-Api-Key";
+
+    private readonly HttpClient _http;
+
+    public ElectraLabClient(string server, string? apiKey, HttpMessageHandler? handler = null)
+    {
+        if (!Uri.TryCreate(server.TrimEnd('/') + "/", UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https"))
+        {
+            throw new ClientException($"--server must be an http(s) address, not '{server}'");
+        }
+        Server = address;
+        _http = handler is null ? new HttpClient() : new HttpClient(handler);
+        _http.BaseAddress = address;
+        _http.Timeout = TimeSpan.FromSeconds(100);
+        if (!string.IsNullOrWhiteSpace(apiKey)) _http.DefaultRequestHeaders.Add(KeyHeader, apiKey);
+    }
+
+    public Uri Server { get; }
+
+    public Task<JsonNode> GetAsync(string path, CancellationToken cancellationToken = default) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Get, path), cancellationToken);
+
+    public Task<JsonNode> PostJsonAsync(string path, JsonNode body, CancellationToken cancellationToken = default) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
+        }, cancellationToken);
+
+    public Task<JsonNode> PostTextAsync(string path, string body, string mediaType, CancellationToken cancellationToken = default) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, mediaType) },
+            cancellationToken);
+
+    /// <summary>Sends a request and returns its JSON answer ({} for an empty body); throws ClientException otherwise.</summary>
+    public async Task<JsonNode> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken = default)
+    {
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new ClientException($"cannot reach {Server} ({e.Message}); start the local stack with `electralab up` " +
+                "or pass --server");
+        }
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (response.IsSuccessStatusCode) return string.IsNullOrWhiteSpace(text) ? new JsonObject() : JsonNode.Parse(text)!;
+            throw new ClientException(Describe(request, response.StatusCode, text));
+        }
+    }
+
+    private static string Describe(HttpRequestMessage request, HttpStatusCode status, string body)
+    {
+        var what = $"{request.Method} {request.RequestUri}: {(int)status} {status}";
+        if (status == HttpStatusCode.Unauthorized)
+        {
+            return $"{what}: the server needs a valid API key (`electralab login --api-key elab_...` or --api-key)";
+        }
+        if (status == HttpStatusCode.NotFound && string.IsNullOrWhiteSpace(body))
+        {
+            return $"{what}: no such resource in your team";
+        }
+        JsonNode? problem = null;
+        try
+        {
+            problem = string.IsNullOrWhiteSpace(body) ? null : JsonNode.Parse(body);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+        }
+        if (problem is not JsonObject p) return string.IsNullOrWhiteSpace(body) ? what : $"{what}: {body.Trim()}";
+        var parts = new List<string> { what };
+        if (p["title"]?.GetValue<string>() is { } title) parts.Add(title);
+        if (p["detail"]?.GetValue<string>() is { } detail) parts.Add(detail);
+        if (p["errors"] is JsonObject errors)
+        {
+            parts.AddRange(errors.Select(e => $"{e.Key}: {string.Join("; ", e.Value?.AsArray().Select(m => m?.GetValue<string>()) ?? [])}"));
+        }
+        return string.Join(": ", parts);
+    }
+
+    public void Dispose() => _http.Dispose();
+}

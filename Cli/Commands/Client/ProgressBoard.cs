@@ -1,0 +1,55 @@
+using System.Globalization;
+using System.Text;
+
+namespace ElectraLab.Cli.Commands.Client;
+
+/// <summary>One experiment's line on the board.</summary>
+public sealed record ExperimentProgress(string Name, string State, long Step, long? TotalSteps, string? Reason);
+
+/// <summary>
+/// Draws one progress bar per experiment. On a terminal the board redraws in place (ANSI cursor-up); into a file or a
+/// pipe it prints a line only when an experiment changes state or advances a tenth of its steps, so logs stay short.
+/// </summary>
+public sealed class ProgressBoard(TextWriter output, bool interactive)
+{
+    private const int BarWidth = 24;
+    private readonly Dictionary<string, (string State, long Decile)> _printed = [];
+    private int _drawnLines;
+
+    public static bool IsInteractive(TextWriter output) => ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
+
+    public void Draw(IReadOnlyList<ExperimentProgress> experiments, string header)
+    {
+        if (interactive)
+        {
+            var board = new StringBuilder();
+            if (_drawnLines > 0) board.Append($"\u001b[{_drawnLines}A");
+            board.Append("\u001b[2K").AppendLine(header);
+            foreach (var e in experiments) board.Append("\u001b[2K").AppendLine(Line(e, experiments));
+            output.Write(board.ToString());
+            output.Flush();
+            _drawnLines = experiments.Count + 1;
+            return;
+        }
+        foreach (var e in experiments)
+        {
+            var decile = e.TotalSteps is > 0 ? Math.Min(10, e.Step * 10 / e.TotalSteps.Value) : 0;
+            if (_printed.TryGetValue(e.Name, out var last) && last.State == e.State && last.Decile == decile) continue;
+            _printed[e.Name] = (e.State, decile);
+            output.WriteLine(Line(e, experiments));
+        }
+    }
+
+    public static string Line(ExperimentProgress e, IReadOnlyList<ExperimentProgress> all)
+    {
+        var nameWidth = all.Max(x => x.Name.Length);
+        var fraction = e.TotalSteps is > 0 ? Math.Clamp((double)e.Step / e.TotalSteps.Value, 0, 1) : 0;
+        if (e.State is "completed" or "evaluating") fraction = e.TotalSteps is null ? 1 : fraction;
+        var filled = (int)Math.Round(fraction * BarWidth);
+        var steps = e.TotalSteps is { } total
+            ? $"{e.Step.ToString(CultureInfo.InvariantCulture).PadLeft(total.ToString(CultureInfo.InvariantCulture).Length)}/{total} steps"
+            : $"step {e.Step}";
+        var reason = string.IsNullOrWhiteSpace(e.Reason) ? "" : $"  ({e.Reason})";
+        return $"  {e.Name.PadRight(nameWidth)}  [{new string('#', filled)}{new string('.', BarWidth - filled)}] {steps}  {e.State}{reason}";
+    }
+}

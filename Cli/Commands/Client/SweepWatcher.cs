@@ -1,0 +1,52 @@
+using System.Text.Json.Nodes;
+
+namespace ElectraLab.Cli.Commands.Client;
+
+/// <summary>
+/// Follows a sweep through the API (GET /api/sweeps/{id} once per interval) and draws its experiments' progress until
+/// the sweep finishes. Each experiment's planned steps come from its resolved config, read once.
+/// </summary>
+public static class SweepWatcher
+{
+    public static readonly string[] Terminal = ["completed", "failed", "cancelled", "stoppedearly", "stopped-early"];
+
+    /// <summary>Returns the sweep's final state ("completed" or "cancelled").</summary>
+    public static async Task<JsonNode> WatchAsync(ElectraLabClient client, Guid sweepId, TextWriter output, TimeSpan interval,
+        CancellationToken cancellationToken, Guid? onlyExperiment = null)
+    {
+        var board = new ProgressBoard(output, ProgressBoard.IsInteractive(output));
+        var totals = new Dictionary<string, long?>();
+        while (true)
+        {
+            var sweep = await client.GetAsync($"api/sweeps/{sweepId}", cancellationToken);
+            var experiments = sweep["experiments"]!.AsArray()
+                .Where(e => onlyExperiment is null || Formatting.Text(e!["id"]) == onlyExperiment.ToString())
+                .ToList();
+            var lines = new List<ExperimentProgress>();
+            foreach (var e in experiments)
+            {
+                var id = Formatting.Text(e!["id"]);
+                if (!totals.TryGetValue(id, out var total))
+                {
+                    var details = await client.GetAsync($"api/experiments/{id}", cancellationToken);
+                    total = totals[id] = Formatting.Number(details["config"]?["num_train_steps"]) is { } steps ? (long)steps : null;
+                }
+                lines.Add(new ExperimentProgress(Formatting.Text(e["name"]), Normalize(Formatting.Text(e["status"])),
+                    (long)(Formatting.Number(e["step"]) ?? 0), total, e["reason"]?.GetValue<string>()));
+            }
+            var state = Normalize(Formatting.Text(sweep["status"]));
+            var done = lines.Count(l => Terminal.Contains(l.State));
+            board.Draw(lines, $"sweep {Formatting.Text(sweep["name"])} ({sweepId}): {state}, {done}/{lines.Count} finished");
+            var finished = onlyExperiment is null ? state is "completed" or "cancelled" : lines.All(l => Terminal.Contains(l.State));
+            if (finished) return sweep;
+            await Task.Delay(interval, cancellationToken);
+        }
+    }
+
+    /// <summary>Live states arrive as enum names (Pretraining, StoppedEarly), stored ones as lower-case names.</summary>
+    public static string Normalize(string state) => state switch
+    {
+        "StoppedEarly" => "stopped-early",
+        _ => state.ToLowerInvariant(),
+    };
+}
