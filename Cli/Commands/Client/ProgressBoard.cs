@@ -8,13 +8,15 @@ public sealed record ExperimentProgress(string Name, string State, long Step, lo
 
 /// <summary>
 /// Draws one progress bar per experiment. On a terminal the board redraws in place (ANSI cursor-up); into a file or a
-/// pipe it prints a line only when an experiment changes state or advances a tenth of its steps, so logs stay short.
+/// pipe it prints the header when it changes and an experiment's line only when that experiment changes state or
+/// advances a tenth of its steps, so logs stay short.
 /// </summary>
 public sealed class ProgressBoard(TextWriter output, bool interactive)
 {
     private const int BarWidth = 24;
     private readonly Dictionary<string, (string State, long Decile)> _printed = [];
     private int _drawnLines;
+    private string? _printedHeader;
 
     public static bool IsInteractive(TextWriter output) => ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
 
@@ -30,6 +32,11 @@ public sealed class ProgressBoard(TextWriter output, bool interactive)
             output.Flush();
             _drawnLines = experiments.Count + 1;
             return;
+        }
+        if (header != _printedHeader)
+        {
+            _printedHeader = header;
+            output.WriteLine(header);
         }
         foreach (var e in experiments)
         {

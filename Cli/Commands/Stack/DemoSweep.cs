@@ -68,12 +68,13 @@ public static class DemoSweep
         ["evaluation"] = new JsonObject
         {
             ["glue"] = new JsonArray("SST-2"),
-            // Settings under which a barely pre-trained tiny model still learns SST-2 in under a minute: a high, undecayed
-            // rate over 16,000 distinct phrases (on 4,000 it stays at the class prior; GlueFinetuningTests).
+            // Settings under which a barely pre-trained tiny model learns SST-2 in under a minute: 16,000 distinct phrases
+            // (on 4,000 it stays at the class prior; GlueFinetuningTests) at an undecayed 1e-4. Measured on the 150-step
+            // ELECTRA model: 1e-4 reaches 65.6% dev accuracy; 1e-3 and 3e-3 stay at the 50.9% majority.
             ["finetune"] = new JsonObject
             {
                 ["max_train_examples"] = 16000, ["num_train_epochs"] = 1, ["train_batch_size"] = 32, ["eval_batch_size"] = 128,
-                ["max_seq_length"] = MaxSeqLength, ["learning_rate"] = 1e-3, ["layerwise_lr_decay"] = 1.0,
+                ["max_seq_length"] = MaxSeqLength, ["learning_rate"] = 1e-4, ["layerwise_lr_decay"] = 1.0,
             },
         },
         ["checkpoints"] = new JsonObject { ["interval"] = 50, ["keep_last"] = 1 },
