@@ -51,7 +51,8 @@ public sealed class ProgressBoard(TextWriter output, bool interactive)
     {
         var nameWidth = all.Max(x => x.Name.Length);
         var fraction = e.TotalSteps is > 0 ? Math.Clamp((double)e.Step / e.TotalSteps.Value, 0, 1) : 0;
-        if (e.State is "completed" or "evaluating") fraction = e.TotalSteps is null ? 1 : fraction;
+        // Finished runs show a full bar (a no-op job reports no steps); evaluation follows the last pre-training step.
+        if (e.State == "completed" || (e.State == "evaluating" && e.TotalSteps is null)) fraction = 1;
         var filled = (int)Math.Round(fraction * BarWidth);
         var steps = e.TotalSteps is { } total
             ? $"{e.Step.ToString(CultureInfo.InvariantCulture).PadLeft(total.ToString(CultureInfo.InvariantCulture).Length)}/{total} steps"

@@ -62,7 +62,8 @@ public static class StatusCommand
                 Formatting.Text(j["status"]), Formatting.Text(j["attempt"]), Formatting.Text(j["silo"]));
         }
         output.WriteLine();
-        jobs.WriteTo(output);
+        if (jobs.Count == 0) output.WriteLine("no jobs recorded");
+        else jobs.WriteTo(output);
 
         var results = details["results"]!.AsArray();
         if (results.Count > 0)
