@@ -45,7 +45,8 @@ public static class ExperimentsApi
     {
         var group = endpoints.MapGroup("/experiments").WithTags("Experiments").RequireAuthorization(Caller.TeamPolicy);
         group.MapGet("/", ListAsync).WithName("ListExperiments")
-            .WithSummary("The team's experiments, newest first; filters: status, objective, tag, text, sweep; paging: offset, limit");
+            .WithSummary("The team's experiments; filters: status, objective, tag, text, sweep; sort: created_at, name, status, objective, " +
+                         "params, train_flops, generator_size ('-' first: descending; default -created_at); paging: offset, limit");
         group.MapGet("/compare", CompareAsync).WithName("CompareExperiments").WithSummary("Config differences and results of experiments");
         group.MapGet("/{id:guid}", GetAsync).WithName("GetExperiment").WithSummary("Config, status, jobs, results and checkpoints");
         group.MapPatch("/{id:guid}", PatchAsync).WithName("UpdateExperiment").WithSummary("Set an experiment's notes and/or tags");
@@ -61,13 +62,16 @@ public static class ExperimentsApi
         ExperimentHistoryQueries history, string? status = null, string? objective = null, string? tag = null, string? text = null,
         Guid? sweep = null, string? sort = null, int offset = 0, int limit = 50, CancellationToken cancellationToken = default)
     {
-        // Storage pages the history newest first only; an explicit other order is refused rather than ignored.
-        if (sort is not (null or "-created_at")) return ApiProblems.Field("sort", "only -created_at (newest first) is supported");
+        sort ??= ExperimentHistoryQueries.DefaultSort;
+        if (!ExperimentHistoryQueries.IsSortable(sort))
+        {
+            return ApiProblems.Field("sort", $"must be one of {string.Join(", ", ExperimentHistoryQueries.SortColumns.Keys)}, '-' first for descending");
+        }
         if (offset < 0) return ApiProblems.Field("offset", "must be zero or more");
         if (limit is < 1 or > 500) return ApiProblems.Field("limit", "must be between 1 and 500");
         var caller = Caller.From(context.User);
         var page = await history.GetAsync(new ExperimentHistoryQuery(caller.Team, text, objective, status, tag, sweep,
-            Offset: offset, Limit: limit), cancellationToken);
+            Offset: offset, Limit: limit, Sort: sort), cancellationToken);
         return TypedResults.Ok(page);
     }
 

@@ -5,7 +5,7 @@ namespace ElectraLab.Storage.Queries;
 public sealed record ExperimentHistoryQuery(
     Guid TeamId, string? Search = null, string? Objective = null, string? Status = null, string? Tag = null,
     Guid? SweepId = null, DateTimeOffset? CreatedAfter = null, DateTimeOffset? CreatedBefore = null,
-    int Offset = 0, int Limit = 50);
+    int Offset = 0, int Limit = 50, string Sort = ExperimentHistoryQueries.DefaultSort);
 
 public sealed record ExperimentSummary(
     Guid Id, string Name, string Objective, string Status, IReadOnlyList<string> Tags, string? Notes, string ModelSize,
@@ -13,7 +13,8 @@ public sealed record ExperimentSummary(
     DateTimeOffset CreatedAt);
 
 /// <summary>
-/// A team's experiments, newest first. <see cref="ExperimentHistoryQuery.Search"/> matches a substring of the name or
+/// A team's experiments, newest first unless <see cref="ExperimentHistoryQuery.Sort"/> says otherwise (a column of
+/// <see cref="SortColumns"/>, '-' in front for descending). <see cref="ExperimentHistoryQuery.Search"/> matches a substring of the name or
 /// notes (trigram index) or a whole tag. Only the active filters are put in the SQL so the planner sees them.
 /// </summary>
 public sealed class ExperimentHistoryQueries(NpgsqlDataSource dataSource)
@@ -22,8 +23,28 @@ public sealed class ExperimentHistoryQueries(NpgsqlDataSource dataSource)
         "e.id, e.name, e.objective, e.status, e.tags, e.notes, e.model_size, e.params, e.generator_size, " +
         "e.train_flops, e.sweep_id, e.parent_experiment_id, e.created_at";
 
+    public const string DefaultSort = "-created_at";
+
+    /// <summary>What the history sorts by; ties are broken by id so pages never overlap.</summary>
+    public static readonly IReadOnlyDictionary<string, string> SortColumns = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["created_at"] = "e.created_at",
+        ["name"] = "e.name",
+        ["status"] = "e.status",
+        ["objective"] = "e.objective",
+        ["params"] = "e.params",
+        ["train_flops"] = "e.train_flops",
+        ["generator_size"] = "e.generator_size",
+    };
+
+    public static bool IsSortable(string sort) => SortColumns.ContainsKey(SortKey(sort));
+
+    private static string SortKey(string sort) => sort.StartsWith('-') ? sort[1..] : sort;
+
     public async Task<Page<ExperimentSummary>> GetAsync(ExperimentHistoryQuery query, CancellationToken cancellationToken = default)
     {
+        if (!IsSortable(query.Sort)) throw new ArgumentException($"Cannot sort experiments by '{query.Sort}'.", nameof(query));
+        var order = $"{SortColumns[SortKey(query.Sort)]} {(query.Sort.StartsWith('-') ? "DESC" : "ASC")}, e.id";
         var limit = Math.Clamp(query.Limit, 1, 500);
         var offset = Math.Max(query.Offset, 0);
         var values = new List<object> { query.TeamId };
@@ -65,15 +86,15 @@ public sealed class ExperimentHistoryQueries(NpgsqlDataSource dataSource)
             where += $" AND e.created_at < {Add(before.ToUniversalTime())}";
         }
 
-        // The count and the page go in one round trip as two statements, so the page can walk the
-        // (team_id, created_at) index and stop at its LIMIT instead of numbering every row of the team.
+        // The count and the page go in one round trip as two statements; newest first, the page walks the
+        // (team_id, created_at) index and stops at its LIMIT instead of numbering every row of the team.
         await using var batch = dataSource.CreateBatch();
         var count = new NpgsqlBatchCommand($"SELECT count(*) FROM experiments e WHERE {where}");
         var page = new NpgsqlBatchCommand($"""
             SELECT {SummaryColumns}
             FROM experiments e
             WHERE {where}
-            ORDER BY e.created_at DESC, e.id
+            ORDER BY {order}
             LIMIT {limit} OFFSET {offset}
             """);
         foreach (var value in values)

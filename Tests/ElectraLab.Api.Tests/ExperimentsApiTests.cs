@@ -31,7 +31,15 @@ public sealed class ExperimentsApiTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Equal(["mlm-small-b"], await Names("?status=failed"));
         Assert.Equal(["electra-tiny-c"], await Names("?tag=ablation"));
         Assert.Equal(["electra-small-a", "mlm-small-b"], await Names("?text=small"));
-        await Problems.AssertFieldAsync(await client.GetAsync("/api/experiments?sort=name"), "sort");
+        await Problems.AssertFieldAsync(await client.GetAsync("/api/experiments?sort=seed"), "sort");
+        await Problems.AssertFieldAsync(await client.GetAsync("/api/experiments?sort=--name"), "sort");
+
+        // Sorted in SQL, not by the client: by name both ways, by objective then id.
+        async Task<string[]> Sorted(string sort) =>
+            (await ApiHost.ReadAsync<Page<ExperimentSummary>>(await client.GetAsync("/api/experiments?sort=" + sort))).Items.Select(e => e.Name).ToArray();
+        Assert.Equal(["electra-small-a", "electra-tiny-c", "mlm-small-b"], await Sorted("name"));
+        Assert.Equal(["mlm-small-b", "electra-tiny-c", "electra-small-a"], await Sorted("-name"));
+        Assert.Equal("mlm-small-b", (await Sorted("-objective"))[0]);
         await Problems.AssertFieldAsync(await client.GetAsync("/api/experiments?limit=0"), "limit");
         await Problems.AssertFieldAsync(await client.GetAsync("/api/experiments?offset=-1"), "offset");
     }

@@ -1,5 +1,5 @@
-// `electralab history [--status ...] [--objective ...] [--tag ...] [--text ...] [--sweep id] [--offset N] [--limit N]`:
-// the team's experiments, newest first, one page at a time.
+// `electralab history [--status ...] [--objective ...] [--tag ...] [--text ...] [--sweep id] [--sort -created_at] [--offset N]
+// [--limit N]`: the team's experiments, newest first unless sorted otherwise, one page at a time.
 using System.CommandLine;
 
 namespace ElectraLab.Cli.Commands.Client;
@@ -14,9 +14,10 @@ public static class HistoryCommand
         var tag = new Option<string>("--tag") { Description = "Only experiments with this tag." };
         var text = new Option<string>("--text") { Description = "Name or notes contain this text." };
         var sweep = new Option<Guid?>("--sweep") { Description = "Only this sweep's experiments." };
+        var sort = new Option<string>("--sort") { Description = "created_at, name, status, objective, params, train_flops, generator_size; '-' first for descending (default -created_at)." };
         var offset = new Option<int>("--offset") { Description = "Skip this many (paging).", DefaultValueFactory = _ => 0 };
         var limit = new Option<int>("--limit") { Description = "Page size (1-500, default 20).", DefaultValueFactory = _ => 20 };
-        var command = new Command("history", "List the team's experiments, newest first.") { status, objective, tag, text, sweep, offset, limit };
+        var command = new Command("history", "List the team's experiments (newest first by default).") { status, objective, tag, text, sweep, sort, offset, limit };
         options.AddTo(command);
         ClientOptions.SetAction(command, async (parse, cancellation) =>
         {
@@ -25,7 +26,7 @@ public static class HistoryCommand
             var query = $"api/experiments?offset={parse.GetValue(offset)}&limit={parse.GetValue(limit)}" +
                         Filter("status", parse.GetValue(status)) + Filter("objective", parse.GetValue(objective)) +
                         Filter("tag", parse.GetValue(tag)) + Filter("text", parse.GetValue(text)) +
-                        Filter("sweep", parse.GetValue(sweep)?.ToString());
+                        Filter("sweep", parse.GetValue(sweep)?.ToString()) + Filter("sort", parse.GetValue(sort));
             var page = await client.GetAsync(query, cancellation);
             var table = new TextTable("created", "experiment", "objective", "gen", "params", "train FLOPs", "status", "tags", "id");
             foreach (var e in page["items"]!.AsArray())
