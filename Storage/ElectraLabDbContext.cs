@@ -100,6 +100,7 @@ public sealed class ElectraLabDbContext(DbContextOptions<ElectraLabDbContext> op
         {
             e.HasKey(l => new { l.ExperimentId, l.Benchmark });
             e.Property(l => l.Columns).HasColumnType("jsonb");
+            e.Property(l => l.SeedRanges).HasColumnType("jsonb").HasDefaultValueSql("'{}'::jsonb");
             // Index (team_id, benchmark, score DESC NULLS LAST, experiment_id) is created in SQL: EF cannot say NULLS LAST.
             e.HasOne<Experiment>().WithMany().HasForeignKey(l => l.ExperimentId).OnDelete(DeleteBehavior.Cascade);
         });

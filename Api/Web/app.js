@@ -102,7 +102,8 @@
         { key: 'params', label: 'Params', get: r => fmt.params(r.params) },
         { key: 'train_flops', label: 'Train FLOPs', get: r => fmt.sci(r.trainFlops) },
         { key: 'score', label: 'Score', get: r => fmt.num(r.score) },
-        ...board.columns.map(c => ({ key: c.name, label: c.name.toUpperCase(), get: r => fmt.num(r.columns[c.name]) })),
+        ...board.columns.map(c => ({ key: c.name, label: c.name.toUpperCase(), get: r => fmt.num(r.columns[c.name]),
+          range: r => r.seedRanges && r.seedRanges[c.name] })),
       ];
       const head = el('tr');
       for (const c of cols) {
@@ -122,6 +123,12 @@
           const td = el('td', { class: c.cls || '' });
           if (c.link) td.appendChild(el('a', { href: '/ui/experiments/' + r.experimentId }, c.get(r)));
           else td.textContent = c.get(r);
+          // The seeds' spread beside each median: a gap smaller than this is seed noise.
+          const range = c.range && c.range(r);
+          if (range && range.seeds > 1) {
+            td.appendChild(el('span', { class: 'range' }, ` ±${fmt.num((range.max - range.min) / 2)}`));
+            td.title = `${range.seeds} seeds: ${fmt.num(range.min)} – ${fmt.num(range.max)}`;
+          }
           tr.appendChild(td);
         }
         body.appendChild(tr);

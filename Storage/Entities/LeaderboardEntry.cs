@@ -14,5 +14,7 @@ public sealed class LeaderboardEntry
     /// <summary>Column name to median value, as JSON (jsonb).</summary>
     public required string Columns { get; set; }
     public int ColumnsReported { get; set; }
+    /// <summary>Column name to the seeds' spread around that median, [min, max, seeds], as JSON (jsonb).</summary>
+    public string SeedRanges { get; set; } = "{}";
     public DateTimeOffset UpdatedAt { get; set; }
 }

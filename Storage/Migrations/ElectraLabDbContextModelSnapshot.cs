@@ -412,6 +412,13 @@ namespace ElectraLab.Storage.Migrations
                         .HasColumnType("double precision")
                         .HasColumnName("score");
 
+                    b.Property<string>("SeedRanges")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("seed_ranges")
+                        .HasDefaultValueSql("'{}'::jsonb");
+
                     b.Property<Guid>("TeamId")
                         .HasColumnType("uuid")
                         .HasColumnName("team_id");

@@ -10,7 +10,10 @@ public sealed record LeaderboardQuery(
 public sealed record LeaderboardRow(
     Guid ExperimentId, string Name, string Objective, double GeneratorSize, string ModelSize, long Params,
     double TrainFlops, string Status, IReadOnlyList<string> Tags, double? Score,
-    IReadOnlyDictionary<string, double> Columns, int ColumnsReported);
+    IReadOnlyDictionary<string, double> Columns, int ColumnsReported, IReadOnlyDictionary<string, SeedRange> SeedRanges);
+
+/// <summary>How the fine-tuning seeds of one column spread around its median.</summary>
+public sealed record SeedRange(double Min, double Max, int Seeds);
 
 /// <summary>
 /// The leaderboard of one team on one benchmark, read from the per-experiment medians that
@@ -81,7 +84,7 @@ public sealed class LeaderboardQueries(NpgsqlDataSource dataSource)
             : $"SELECT count(*) FROM leaderboard_entries l WHERE {where}");
         var page = new NpgsqlBatchCommand($"""
             SELECT e.id, e.name, e.objective, e.generator_size, e.model_size, e.params, e.train_flops, e.status, e.tags,
-                   l.score, l.columns::text, l.columns_reported
+                   l.score, l.columns::text, l.columns_reported, l.seed_ranges::text
             FROM leaderboard_entries l
             {join}
             WHERE {where}
@@ -107,7 +110,7 @@ public sealed class LeaderboardQueries(NpgsqlDataSource dataSource)
                 reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetDouble(3), reader.GetString(4),
                 reader.GetInt64(5), reader.GetDouble(6), reader.GetString(7), reader.GetFieldValue<string[]>(8),
                 reader.IsDBNull(9) ? null : reader.GetDouble(9), JsonColumns.ParseNumbers(reader.GetString(10)),
-                reader.GetInt32(11)));
+                reader.GetInt32(11), JsonColumns.ParseRanges(reader.GetString(12))));
         }
         return new Page<LeaderboardRow>(rows, total, offset, limit);
     }

@@ -5,7 +5,8 @@ namespace ElectraLab.Storage.Results;
 
 /// <summary>
 /// Writes evaluation results and, in the same transaction, recomputes the leaderboard entries of the experiments they
-/// touch from the raw rows: medians over fine-tuning seeds of each task metric at the latest evaluated checkpoint.
+/// touch from the raw rows: medians over fine-tuning seeds of each task metric at the latest evaluated checkpoint, and
+/// the seeds' range around each (min, max, count), so a reader can tell a real gap from seed noise.
 /// Re-reporting a (experiment, checkpoint, task, metric, seed) replaces its value, so a retried job is harmless.
 /// </summary>
 public sealed class EvaluationResultStore(NpgsqlDataSource dataSource)
@@ -19,24 +20,27 @@ public sealed class EvaluationResultStore(NpgsqlDataSource dataSource)
             FROM evaluation_results WHERE experiment_id = ANY($1)
             GROUP BY experiment_id, task, metric),
         medians AS (
-            SELECT r.experiment_id, r.task, r.metric, percentile_cont(0.5) WITHIN GROUP (ORDER BY r.value) AS median
+            SELECT r.experiment_id, r.task, r.metric, percentile_cont(0.5) WITHIN GROUP (ORDER BY r.value) AS median,
+                   min(r.value) AS lo, max(r.value) AS hi, count(*) AS seeds
             FROM evaluation_results r
             JOIN latest l ON l.experiment_id = r.experiment_id AND l.task = r.task AND l.metric = r.metric
                          AND l.step = r.checkpoint_step
             GROUP BY r.experiment_id, r.task, r.metric)
-        INSERT INTO leaderboard_entries (experiment_id, team_id, benchmark, score, columns, columns_reported, updated_at)
+        INSERT INTO leaderboard_entries (experiment_id, team_id, benchmark, score, columns, columns_reported, seed_ranges,
+                                         updated_at)
         SELECT m.experiment_id, e.team_id, d.benchmark,
                CASE WHEN count(*) FILTER (WHERE d.in_score) =
                          (SELECT count(*) FROM defs x WHERE x.benchmark = d.benchmark AND x.in_score)
                     THEN avg(m.median) FILTER (WHERE d.in_score) END,
-               jsonb_object_agg(d.col, m.median), count(*), now()
+               jsonb_object_agg(d.col, m.median), count(*), jsonb_object_agg(d.col, jsonb_build_array(m.lo, m.hi, m.seeds)),
+               now()
         FROM medians m
         JOIN defs d ON d.task = m.task AND d.metric = m.metric
         JOIN experiments e ON e.id = m.experiment_id
         GROUP BY m.experiment_id, e.team_id, d.benchmark
         ON CONFLICT (experiment_id, benchmark) DO UPDATE
         SET score = excluded.score, columns = excluded.columns, columns_reported = excluded.columns_reported,
-            updated_at = excluded.updated_at
+            seed_ranges = excluded.seed_ranges, updated_at = excluded.updated_at
         """;
 
     public async Task AddAsync(IReadOnlyList<EvaluationResultRow> rows, CancellationToken cancellationToken = default)

@@ -75,9 +75,9 @@ public sealed class CliClientTests(KestrelApiHost host, ITestOutputHelper log) :
         var lines = board.Output.Split('\n');
         Assert.Contains("glue leaderboard: 2 experiments", lines[0]);
         Assert.Contains("sst2", lines[1]);
-        // Ranked by score, medians ×100: 82.00 above 78.00, with params and FLOPs.
+        // Ranked by score, medians ×100 with half their seeds' range: 82.00 above 78.00, with params and FLOPs.
         Assert.StartsWith("1  cli-electra", lines[3]);
-        Assert.Contains("82.00", lines[3]);
+        Assert.Contains("82.00±1.00", lines[3]);
         Assert.Contains("14,000,000", lines[3]);
         Assert.Contains("2.00e17", lines[3]);
         Assert.StartsWith("2  cli-mlm", lines[4]);

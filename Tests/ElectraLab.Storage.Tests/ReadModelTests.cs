@@ -17,6 +17,7 @@ public sealed class ReadModelTests(PostgresDatabase database) : IClassFixture<Po
         var experiment = await database.AddExperimentAsync(team.Id, "medians");
         var rows = new List<EvaluationResultRow>();
         var expected = new Dictionary<string, double>();
+        var ranges = new Dictionary<string, SeedRange>();
         var random = new Random(7);
         foreach (var task in GlueTasks)
         {
@@ -32,6 +33,7 @@ public sealed class ReadModelTests(PostgresDatabase database) : IClassFixture<Po
             }
             var sorted = values.Order().ToArray();
             expected[task] = seeds % 2 == 1 ? sorted[seeds / 2] : (sorted[seeds / 2 - 1] + sorted[seeds / 2]) / 2;
+            ranges[task] = new SeedRange(sorted[0], sorted[^1], seeds);
         }
         var store = new EvaluationResultStore(database.DataSource);
         await store.AddAsync(rows);
@@ -44,6 +46,8 @@ public sealed class ReadModelTests(PostgresDatabase database) : IClassFixture<Po
         foreach (var task in GlueTasks)
         {
             Assert.Equal(expected[task], row.Columns[task], 9);
+            // The seeds' spread of the same (latest) checkpoint; the older checkpoint's 0.01 is not in it.
+            Assert.Equal(ranges[task], row.SeedRanges[task]);
         }
         Assert.Equal(expected.Values.Average(), row.Score!.Value, 9);
         Assert.Equal(8, row.ColumnsReported);

@@ -34,6 +34,14 @@ public static class LeaderboardCommand
         return command;
     }
 
+    /// <summary>A median with half its seeds' range (82.00±1.00): a gap smaller than that is seed noise.</summary>
+    private static string WithRange(double? median, JsonNode? range)
+    {
+        if (median is null || range is null || (Formatting.Number(range["seeds"]) ?? 0) < 2) return Formatting.Score(median);
+        var half = ((Formatting.Number(range["max"]) ?? 0) - (Formatting.Number(range["min"]) ?? 0)) / 2;
+        return $"{Formatting.Score(median)}±{Formatting.Score(half)}";
+    }
+
     /// <summary>Prints a GET /api/leaderboard answer as a table (shared with the demo).</summary>
     public static void Print(JsonNode board, TextWriter output)
     {
@@ -44,13 +52,13 @@ public static class LeaderboardCommand
         foreach (var r in rows["items"]!.AsArray())
         {
             rank++;
-            var cells = columns.Select(c => Formatting.Score(Formatting.Number(r!["columns"]?[c])));
+            var cells = columns.Select(c => WithRange(Formatting.Number(r!["columns"]?[c]), r["seedRanges"]?[c]));
             table.Add([rank.ToString(), Formatting.Text(r!["name"]), Formatting.Text(r["objective"]), Formatting.Text(r["generatorSize"]),
                 Formatting.Count(r["params"]), Formatting.Flops(r["trainFlops"]), Formatting.Score(Formatting.Number(r["score"])),
                 .. cells, Formatting.Text(r["status"])]);
         }
         output.WriteLine($"{Formatting.Text(board["benchmark"])} leaderboard: {Formatting.Text(rows["total"])} experiments " +
-                         "(medians over fine-tuning seeds, ×100)");
+                         "(medians over fine-tuning seeds ×100, ± half the seeds' range)");
         table.WriteTo(output);
     }
 }
