@@ -28,6 +28,8 @@ public sealed class BrowserTests(KestrelApiHost host) : IClassFixture<KestrelApi
         var names = await page.Locator("tr.lb-row td.name a").AllInnerTextsAsync();
         Assert.Equal(["electra-best", "mlm-baseline", "electra-early"], names);
         Assert.Contains("COLA", await page.Locator("#leaderboard thead").InnerTextAsync());
+        // Each median shows its three seeds' spread (seeded 0.01 apart: ±0.0100).
+        Assert.Contains("±0.0100", await page.Locator("tr.lb-row").First.InnerTextAsync());
         Assert.Equal(3, await page.Locator("#compute-plot circle[fill-opacity]").CountAsync());
 
         // Sorting by a column goes back to the server: name ascending.
