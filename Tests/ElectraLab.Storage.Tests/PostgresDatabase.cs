@@ -1,72 +1,11 @@
 using ElectraLab.Storage.Entities;
-using Npgsql;
+using ElectraLab.Tests.Shared;
 
 namespace ElectraLab.Storage.Tests;
 
-/// <summary>
-/// A fresh, migrated database per test class on the server named by ELECTRALAB_TEST_PG, dropped afterwards.
-/// Without a reachable server the tests skip visibly, except under CI (CI=true), where that is a failure.
-/// </summary>
-public sealed class PostgresDatabase : IAsyncLifetime
+/// <summary>The Storage tests' database (<see cref="PostgresTestDatabase"/>) with helpers that add rows through EF.</summary>
+public sealed class PostgresDatabase() : PostgresTestDatabase("electralab_test")
 {
-    public const string ServerVariable = "ELECTRALAB_TEST_PG";
-
-    private string? _adminConnectionString;
-
-    public string? SkipReason { get; private set; }
-    public string DatabaseName { get; } = $"electralab_test_{Guid.NewGuid():N}";
-    public string ConnectionString { get; private set; } = "";
-    public NpgsqlDataSource DataSource { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        var server = Environment.GetEnvironmentVariable(ServerVariable);
-        var underCi = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-        if (string.IsNullOrWhiteSpace(server))
-        {
-            SkipReason = $"{ServerVariable} is not set: no PostgreSQL to test against.";
-            if (underCi)
-            {
-                throw new InvalidOperationException($"CI=true but {SkipReason}");
-            }
-            return;
-        }
-        try
-        {
-            await using var admin = new NpgsqlConnection(server);
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {DatabaseName}", admin);
-            await create.ExecuteNonQueryAsync();
-        }
-        catch (NpgsqlException ex) when (!underCi)
-        {
-            SkipReason = $"PostgreSQL at {ServerVariable} is not reachable: {ex.Message}";
-            return;
-        }
-        _adminConnectionString = server;
-        ConnectionString = new NpgsqlConnectionStringBuilder(server) { Database = DatabaseName }.ConnectionString;
-        DataSource = StorageDataSource.Create(ConnectionString);
-        await new StorageMigrator(DataSource).MigrateAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_adminConnectionString is null)
-        {
-            return;
-        }
-        await DataSource.DisposeAsync();
-        NpgsqlConnection.ClearAllPools();
-        await using var admin = new NpgsqlConnection(_adminConnectionString);
-        await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {DatabaseName} WITH (FORCE)", admin);
-        await drop.ExecuteNonQueryAsync();
-    }
-
-    public void SkipIfUnavailable() => Skip.If(SkipReason is not null, SkipReason);
-
-    public ElectraLabDbContext CreateContext() => StorageDataSource.CreateContext(DataSource);
-
     public async Task<Team> AddTeamAsync(string? name = null)
     {
         var team = new Team { Id = Guid.NewGuid(), Name = name ?? $"team-{Guid.NewGuid():N}", CreatedAt = DateTimeOffset.UtcNow };
