@@ -15,11 +15,13 @@ public sealed class EmbeddedStack : IAsyncDisposable
 {
     public const string Team = "local";
 
+    private readonly FileStream _lock;
     private readonly LocalPostgres _postgres;
     private readonly WebApplication _app;
 
-    private EmbeddedStack(LocalPostgres postgres, WebApplication app, Uri server, string apiKey)
+    private EmbeddedStack(FileStream @lock, LocalPostgres postgres, WebApplication app, Uri server, string apiKey)
     {
+        _lock = @lock;
         _postgres = postgres;
         _app = app;
         Server = server;
@@ -33,7 +35,22 @@ public sealed class EmbeddedStack : IAsyncDisposable
     public static async Task<EmbeddedStack> StartAsync(StackSettings settings, TextWriter log, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(settings.DataRoot);
-        var postgres = await LocalPostgres.StartAsync(settings.PgData, settings.PgPort, settings.MayInstall, log, cancellationToken);
+        var stackLock = Lock(settings.DataRoot);
+        if (settings.HttpPort != 0 && !IsFree(settings.HttpPort))
+        {
+            await stackLock.DisposeAsync();
+            throw new UserInputException($"port {settings.HttpPort} is taken by another program; choose another with --port");
+        }
+        LocalPostgres postgres;
+        try
+        {
+            postgres = await LocalPostgres.StartAsync(settings.PgData, settings.PgPort, settings.MayInstall, log, cancellationToken);
+        }
+        catch
+        {
+            await stackLock.DisposeAsync();
+            throw;
+        }
         WebApplication? app = null;
         try
         {
@@ -45,13 +62,46 @@ public sealed class EmbeddedStack : IAsyncDisposable
             log.WriteLine($"silo and API up at {server} ({settings.CpuSlots} CPU slot{(settings.CpuSlots == 1 ? "" : "s")} × " +
                           $"{settings.ThreadsPerSlot} thread{(settings.ThreadsPerSlot == 1 ? "" : "s")})");
             var key = await credentials.EnsureUserKeyAsync(server, cancellationToken);
-            return new EmbeddedStack(postgres, app, server, key);
+            return new EmbeddedStack(stackLock, postgres, app, server, key);
         }
         catch
         {
             if (app is not null) await app.DisposeAsync();
             await postgres.DisposeAsync();
+            await stackLock.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// One stack per data root: a second one would run a second cluster on the same database and grain state. The lock
+    /// is an exclusive open of &lt;data-root&gt;/stack.lock (flock on Linux), released by the OS if this process dies.
+    /// </summary>
+    private static FileStream Lock(string dataRoot)
+    {
+        var path = Path.Combine(dataRoot, "stack.lock");
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            throw new UserInputException($"another `electralab up` or `demo` is running on {dataRoot}; stop it, or give this one " +
+                                         "its own --data-root and --pg-port");
+        }
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
         }
     }
 
@@ -103,6 +153,7 @@ public sealed class EmbeddedStack : IAsyncDisposable
         finally
         {
             await _postgres.DisposeAsync();
+            await _lock.DisposeAsync();
         }
     }
 }
