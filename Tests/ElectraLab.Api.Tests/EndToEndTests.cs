@@ -56,7 +56,7 @@ public sealed partial class EndToEndTests(ITestOutputHelper log)
         foreach (var objective in new[] { "electra", "mlm" })
         {
             var row = rows.Single(r => r.Contains($"objective=\"{objective}\""));
-            Assert.Matches(@"\s\d{2}\.\d{2}\s", row);
+            Assert.Matches(@"\s\d{2}\.\d{2}±\d+\.\d{2}\s", row);
             Assert.Contains("completed", row);
         }
         Assert.Contains("nothing left running", output);

@@ -10,11 +10,12 @@ namespace ElectraLab.Tests.Finetuning.Training;
 public sealed class GlueFinetuningTests(ITestOutputHelper log)
 {
     /// <summary>
-    /// A tiny encoder from random init, one epoch over the first 16,000 real SST-2 training phrases (500 steps), must
+    /// A tiny encoder from random init, two epochs over the first 16,000 real SST-2 training phrases (1,000 steps), must
     /// beat the majority class on dev (444 / 872 positive = 50.9%) by at least 10 points. From scratch there is nothing
     /// for layer-wise decay to protect, so it is off (1.0), and the learning rate is a from-scratch one (1e-3). Fewer
     /// examples do not work: on 4,000 phrases the model stays at the class prior even after 3 epochs, while the loss
-    /// starts to fall after about 6,000 distinct ones. Measured: 77.5% dev accuracy in ~40 s on a loaded 2-core machine.
+    /// starts to fall after about 6,000 distinct ones. When it leaves the plateau depends on the CPU's kernels: one
+    /// epoch reached 77.5% on a VM with AMX and only 56.4% on one without, so two epochs: 78.6% there in ~40 s.
     /// </summary>
     [Fact]
     public void TinyRandomInitModel_OnRealSst2_BeatsTheMajorityClassByTenPoints()
@@ -23,7 +24,7 @@ public sealed class GlueFinetuningTests(ITestOutputHelper log)
         var source = BackboneSource.RandomInit(FinetuneTestData.Tiny(), FinetuneTestData.BertVocab);
         var config = FinetuningConfigLoader.Load(task, source.Config,
         [
-            "max_seq_length=64", "max_train_examples=16000", "num_train_epochs=1", "learning_rate=1e-3", "layerwise_lr_decay=1.0",
+            "max_seq_length=64", "max_train_examples=16000", "num_train_epochs=2", "learning_rate=1e-3", "layerwise_lr_decay=1.0",
             "train_batch_size=32", "eval_batch_size=128", "log_every=100", "device=cpu", "num_threads=1",
         ]);
         var clock = Stopwatch.StartNew();
