@@ -26,10 +26,20 @@ namespace ElectraLab.Api;
 /// </summary>
 public static class ApiHostingExtensions
 {
+    /// <summary>
+    /// Categories that log every request or SQL command at Information: quiet unless the host's configuration names them
+    /// (Logging:LogLevel:&lt;category&gt;). In code, not in an appsettings.json, because a silo co-hosting the API has its own.
+    /// </summary>
+    private static readonly string[] ChattyCategories = ["Microsoft.AspNetCore", "Microsoft.EntityFrameworkCore", "Orleans"];
+
     public static IHostApplicationBuilder AddElectraLabApi(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
         var configuration = builder.Configuration;
+        foreach (var category in ChattyCategories)
+        {
+            if (configuration[$"Logging:LogLevel:{category}"] is null) builder.Logging.AddFilter(category, LogLevel.Warning);
+        }
         services.AddElectraLabStorage(configuration);
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
