@@ -65,7 +65,15 @@ public sealed class LocalPostgres : IAsyncDisposable
             server._started = true;
             log.WriteLine($"PostgreSQL started on 127.0.0.1:{port} (data {server.DataDirectory})");
         }
-        await server.EnsureDatabaseAsync(cancellationToken);
+        try
+        {
+            await server.EnsureDatabaseAsync(cancellationToken);
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
         return server;
     }
 
