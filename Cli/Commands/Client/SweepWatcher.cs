@@ -8,9 +8,9 @@ namespace ElectraLab.Cli.Commands.Client;
 /// </summary>
 public static class SweepWatcher
 {
-    public static readonly string[] Terminal = ["completed", "failed", "cancelled", "stoppedearly", "stopped-early"];
+    public static readonly string[] Terminal = ["completed", "failed", "cancelled", "stopped-early"];
 
-    /// <summary>Returns the sweep's final state ("completed" or "cancelled").</summary>
+    /// <summary>Returns the sweep as GET /api/sweeps/{id} last answered (finished, or its one experiment finished).</summary>
     public static async Task<JsonNode> WatchAsync(ElectraLabClient client, Guid sweepId, TextWriter output, TimeSpan interval,
         CancellationToken cancellationToken, Guid? onlyExperiment = null)
     {
