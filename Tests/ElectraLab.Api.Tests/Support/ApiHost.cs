@@ -15,6 +15,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using ElectraLab.Tests.Shared;
 using Orleans.TestingHost;
 
 namespace ElectraLab.Api.Tests.Support;
@@ -28,15 +29,13 @@ namespace ElectraLab.Api.Tests.Support;
 public class ApiHost : IAsyncLifetime
 {
     public const string AdminKey = "test-admin-key-0123456789abcdef";
-    public const string ServerVariable = "ELECTRALAB_TEST_PG";
 
-    private string? _adminConnectionString;
+    private readonly ApiTestDatabase _database = new();
     private InProcessTestCluster? _cluster;
 
-    public string? SkipReason { get; private set; }
-    public string DatabaseName { get; } = $"electralab_api_test_{Guid.NewGuid():N}";
-    public string ConnectionString { get; private set; } = "";
-    public NpgsqlDataSource DataSource { get; private set; } = null!;
+    public string? SkipReason => _database.SkipReason;
+    public string ConnectionString => _database.ConnectionString;
+    public NpgsqlDataSource DataSource => _database.DataSource;
     public WebApplicationFactory<Program> Factory { get; private set; } = null!;
     public IClusterClient Cluster => _cluster!.Client;
 
@@ -51,30 +50,8 @@ public class ApiHost : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var server = Environment.GetEnvironmentVariable(ServerVariable);
-        var underCi = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-        if (string.IsNullOrWhiteSpace(server))
-        {
-            SkipReason = $"{ServerVariable} is not set: no PostgreSQL to test against.";
-            if (underCi) throw new InvalidOperationException($"CI=true but {SkipReason}");
-            return;
-        }
-        try
-        {
-            await using var admin = new NpgsqlConnection(server);
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {DatabaseName}", admin);
-            await create.ExecuteNonQueryAsync();
-        }
-        catch (NpgsqlException e) when (!underCi)
-        {
-            SkipReason = $"PostgreSQL at {ServerVariable} is not reachable: {e.Message}";
-            return;
-        }
-        _adminConnectionString = server;
-        ConnectionString = new NpgsqlConnectionStringBuilder(server) { Database = DatabaseName }.ConnectionString;
-        DataSource = StorageDataSource.Create(ConnectionString);
-        await new StorageMigrator(DataSource).MigrateAsync();
+        await _database.InitializeAsync();
+        if (SkipReason is not null) return;
 
         var siloConfig = new Dictionary<string, string?>
         {
@@ -130,15 +107,10 @@ public class ApiHost : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_adminConnectionString is null) return;
+        if (SkipReason is not null) return;
         await Factory.DisposeAsync();
         if (_cluster is not null) await _cluster.DisposeAsync();
-        await DataSource.DisposeAsync();
-        NpgsqlConnection.ClearAllPools();
-        await using var admin = new NpgsqlConnection(_adminConnectionString);
-        await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {DatabaseName} WITH (FORCE)", admin);
-        await drop.ExecuteNonQueryAsync();
+        await _database.DisposeAsync();
     }
 
     public void SkipIfUnavailable() => Skip.If(SkipReason is not null, SkipReason);
@@ -238,5 +210,8 @@ public sealed class KestrelApiHost : ApiHost
 {
     public KestrelApiHost() => Kestrel = true;
 }
+
+/// <summary>The API tests' fresh database per fixture (<see cref="PostgresTestDatabase"/>).</summary>
+public sealed class ApiTestDatabase() : PostgresTestDatabase("electralab_api_test");
 
 public sealed record TestTeam(Guid Id, string Name, Guid UserId, string Key, Guid KeyId);
