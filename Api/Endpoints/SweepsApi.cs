@@ -12,7 +12,8 @@ namespace ElectraLab.Api.Endpoints;
 
 public sealed record SweepCreated(Guid SweepId, IReadOnlyList<Guid> ExperimentIds);
 
-public sealed record SweepExperiment(Guid Id, string Name, string Status, long Step, string? Reason);
+/// <summary>One experiment of a sweep: its live state and step, and the steps it is configured to run (for progress).</summary>
+public sealed record SweepExperiment(Guid Id, string Name, string Status, long Step, long? TotalSteps, string? Reason);
 
 public sealed record SweepDetails(Guid Id, string Name, string Status, DateTimeOffset CreatedAt, IReadOnlyList<SweepExperiment> Experiments);
 
@@ -91,15 +92,21 @@ public static class SweepsApi
         if (sweep is null) return TypedResults.NotFound();
 
         var rows = await history.GetAsync(new ExperimentHistoryQuery(caller.Team, SweepId: id, Limit: 500), cancellationToken);
+        // Planned steps for every experiment in one query (progress bars), read from the resolved configs in SQL.
+        var totals = await db.Database
+            .SqlQuery<PlannedSteps>($"SELECT id AS \"Id\", (config ->> 'num_train_steps')::bigint AS \"Steps\" FROM experiments WHERE sweep_id = {id} AND team_id = {caller.Team}")
+            .ToDictionaryAsync(t => t.Id, t => t.Steps, cancellationToken);
         var live = await cluster.GetGrain<ISweepGrain>(id).GetStatusAsync();
         var byId = live.Experiments.ToDictionary(e => e.ExperimentId);
         var experiments = rows.Items.OrderBy(e => e.Name, StringComparer.Ordinal).Select(e => byId.TryGetValue(e.Id, out var s)
-                ? new SweepExperiment(e.Id, e.Name, s.State.ToString(), s.Step, s.Reason)
-                : new SweepExperiment(e.Id, e.Name, e.Status, 0, null))
+                ? new SweepExperiment(e.Id, e.Name, s.State.ToString(), s.Step, totals.GetValueOrDefault(e.Id), s.Reason)
+                : new SweepExperiment(e.Id, e.Name, e.Status, 0, totals.GetValueOrDefault(e.Id), null))
             .ToList();
         var status = live.State == SweepStatus.NotSubmitted ? sweep.Status : live.State;
         return TypedResults.Ok(new SweepDetails(sweep.Id, sweep.Name, status, sweep.CreatedAt, experiments));
     }
+
+    private sealed record PlannedSteps(Guid Id, long? Steps);
 
     public static async Task<Results<Accepted, NotFound>> CancelAsync(Guid id, CancelRequest? body, HttpContext context,
         IClusterClient cluster, IDbContextFactory<ElectraLabDbContext> dbs, CancellationToken cancellationToken)

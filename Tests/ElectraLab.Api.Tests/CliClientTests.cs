@@ -38,6 +38,8 @@ public sealed class CliClientTests(KestrelApiHost host, ITestOutputHelper log) :
         // The board, written to a non-terminal, prints each experiment when it finishes, and the sweep's final state.
         Assert.Equal(3, submit.Output.Split('\n').Count(l => l.Contains("cli-noop") && l.TrimEnd().EndsWith("completed")));
         Assert.Contains("completed, 3/3 finished", submit.Output);
+        // Planned steps come with the sweep (the resolved config's num_train_steps, the default 1M for a no-op spec).
+        Assert.Contains("/1000000 steps  completed", submit.Output);
 
         var status = Cli(["status", sweepId, .. Server(team)]);
         Assert.Equal(0, status.Code);

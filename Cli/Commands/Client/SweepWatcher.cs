@@ -4,7 +4,7 @@ namespace ElectraLab.Cli.Commands.Client;
 
 /// <summary>
 /// Follows a sweep through the API (GET /api/sweeps/{id} once per interval) and draws its experiments' progress until
-/// the sweep finishes. Each experiment's planned steps come from its resolved config, read once.
+/// the sweep finishes; one request per refresh, whatever the sweep's size.
 /// </summary>
 public static class SweepWatcher
 {
@@ -15,25 +15,15 @@ public static class SweepWatcher
         CancellationToken cancellationToken, Guid? onlyExperiment = null)
     {
         var board = new ProgressBoard(output, ProgressBoard.IsInteractive(output));
-        var totals = new Dictionary<string, long?>();
         while (true)
         {
             var sweep = await client.GetAsync($"api/sweeps/{sweepId}", cancellationToken);
-            var experiments = sweep["experiments"]!.AsArray()
+            var lines = sweep["experiments"]!.AsArray()
                 .Where(e => onlyExperiment is null || Formatting.Text(e!["id"]) == onlyExperiment.ToString())
+                .Select(e => new ExperimentProgress(Formatting.Text(e!["name"]), Normalize(Formatting.Text(e["status"])),
+                    (long)(Formatting.Number(e["step"]) ?? 0), Formatting.Number(e["totalSteps"]) is { } total ? (long)total : null,
+                    e["reason"]?.GetValue<string>()))
                 .ToList();
-            var lines = new List<ExperimentProgress>();
-            foreach (var e in experiments)
-            {
-                var id = Formatting.Text(e!["id"]);
-                if (!totals.TryGetValue(id, out var total))
-                {
-                    var details = await client.GetAsync($"api/experiments/{id}", cancellationToken);
-                    total = totals[id] = Formatting.Number(details["config"]?["num_train_steps"]) is { } steps ? (long)steps : null;
-                }
-                lines.Add(new ExperimentProgress(Formatting.Text(e["name"]), Normalize(Formatting.Text(e["status"])),
-                    (long)(Formatting.Number(e["step"]) ?? 0), total, e["reason"]?.GetValue<string>()));
-            }
             var state = Normalize(Formatting.Text(sweep["status"]));
             var done = lines.Count(l => Terminal.Contains(l.State));
             board.Draw(lines, $"sweep {Formatting.Text(sweep["name"])} ({sweepId}): {state}, {done}/{lines.Count} finished");
