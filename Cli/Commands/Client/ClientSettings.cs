@@ -50,14 +50,6 @@ public sealed record ClientSettings(string Server, string? ApiKey)
         }
     }
 
-    /// <summary>Writes the settings atomically with mode 600: the key is a credential.</summary>
-    public void Save()
-    {
-        System.IO.Directory.CreateDirectory(Directory);
-        var temp = FilePath + ".tmp";
-        File.WriteAllText(temp, "");
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.WriteAllText(temp, JsonSerializer.Serialize(this, Json));
-        File.Move(temp, FilePath, overwrite: true);
-    }
+    /// <summary>Writes the settings with mode 600: the key is a credential.</summary>
+    public void Save() => PrivateFile.WriteAllText(FilePath, JsonSerializer.Serialize(this, Json));
 }

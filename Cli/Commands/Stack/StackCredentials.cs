@@ -63,12 +63,6 @@ public sealed class StackCredentials
         return UserKey;
     }
 
-    private void Save()
-    {
-        var temp = _file + ".tmp";
-        File.WriteAllText(temp, "");
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.WriteAllText(temp, new JsonObject { ["adminKey"] = AdminKey, ["userKey"] = UserKey }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        File.Move(temp, _file, overwrite: true);
-    }
+    private void Save() => PrivateFile.WriteAllText(_file,
+        new JsonObject { ["adminKey"] = AdminKey, ["userKey"] = UserKey }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 }
