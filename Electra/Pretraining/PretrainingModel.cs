@@ -187,20 +187,9 @@ public sealed class PretrainingModel : nn.Module
         return (loss, correct);
     }
 
-    /// <summary>
-    /// Gumbel-max sampling at the configured temperature with no gradient (E-help sample_from_softmax):
-    /// argmax(logits/T + g), g = −log(−log(U + 1e-9) + 1e-9). Returns (B, N) ids.
-    /// </summary>
-    private Tensor Sample(Tensor logits, DeviceBatch b)
-    {
-        using var _ = no_grad();
-        var scaled = MixedPrecision.ToFloat(logits.detach()) / _config.Temperature;
-        if (_config.DisallowCorrect)
-            scaled = scaled - 1000.0 * F.one_hot(b.LabelIds, scaled.shape[2]).to_type(scaled.dtype);
-        var uniform = rand_like(scaled);
-        var gumbel = (uniform + 1e-9).log().neg().add(1e-9).log().neg();
-        return (scaled + gumbel).argmax(-1);
-    }
+    /// <summary>The generator's sample for every slot at the configured temperature, no gradient: (B, N) ids.</summary>
+    private Tensor Sample(Tensor logits, DeviceBatch b) =>
+        SoftmaxSampler.Sample(logits, _config.Temperature, _config.DisallowCorrect ? b.LabelIds : null);
 
     /// <summary>
     /// The official scatter_update on int ids (E-help L62-115): updates at duplicate positions are summed and
