@@ -63,8 +63,7 @@ public static class FinetuningLoop
                     optimizer.ZeroGrad();
                     var value = loss(indices);
                     value.backward();
-                    GradientClipping.ClipByGlobalNorm(parameters.Select(p => p.parameter), 1.0);
-                    optimizer.Step(lr);
+                    optimizer.ClipAndStep(lr, clipNorm: 1.0);
                     if (lossSum is null) lossSum = value.detach().clone().MoveToOuterDisposeScope();
                     else lossSum.add_(value.detach());
                 }

@@ -112,10 +112,8 @@ public sealed class Pretrainer : IDisposable
             Profile?.Mark("forward+loss", _device);
             loss.backward();
             Profile?.Mark("backward", _device);
-            GradientClipping.ClipByGlobalNorm(_parameters.Select(p => p.Parameter), 1.0);
-            Profile?.Mark("clipping", _device);
-            _optimizer.Step(lr);
-            Profile?.Mark("optimizer", _device);
+            _optimizer.ClipAndStep(lr, clipNorm: 1.0);
+            Profile?.Mark("clip+update", _device);
             // Accumulate on the device; item() happens only when metrics are read.
             if (_statistics is null) _statistics = statistics.detach().clone().MoveToOuterDisposeScope();
             else _statistics.add_(statistics);

@@ -50,6 +50,50 @@ public sealed class AdamWeightDecay : IDisposable
         }
     }
 
+    /// <summary>
+    /// tf.clip_by_global_norm(grads, <paramref name="clipNorm"/>) then <see cref="Step"/>, as the official train op
+    /// does. When every parameter and gradient is a contiguous fp32 CPU tensor, both run fused over raw memory
+    /// (<see cref="FusedCpuUpdate"/>) and the gradients are left unscaled; otherwise through libtorch.
+    /// </summary>
+    public void ClipAndStep(double learningRate, double clipNorm)
+    {
+        var buffers = CpuBuffers();
+        if (buffers is null)
+        {
+            using var scope = NewDisposeScope();
+            GradientClipping.ClipByGlobalNorm(_slots.Select(s => s.Parameter), clipNorm);
+            Step(learningRate);
+            return;
+        }
+        int threads = Math.Max(1, get_num_threads());
+        double norm = FusedCpuUpdate.GlobalNorm(buffers, threads);
+        float scale = (float)(clipNorm / Math.Max(norm, clipNorm));
+        FusedCpuUpdate.Update(buffers, scale, learningRate, _weightDecay, threads);
+    }
+
+    /// <summary>The raw fp32 memory of every parameter with a gradient, or null when any is not a contiguous CPU fp32 tensor.</summary>
+    private List<FusedCpuUpdate.Buffers>? CpuBuffers()
+    {
+        var buffers = new List<FusedCpuUpdate.Buffers>(_slots.Count);
+        foreach (var slot in _slots)
+        {
+            using var grad = slot.Parameter.grad;
+            if (grad is null) continue;
+            Tensor[] all = [slot.Parameter, grad, slot.M, slot.V];
+            if (all.Any(t => t.device_type != TorchSharp.DeviceType.CPU || t.dtype != ScalarType.Float32 || !t.is_contiguous()))
+                return null;
+            buffers.Add(new FusedCpuUpdate.Buffers(Address(slot.Parameter), Address(grad), Address(slot.M), Address(slot.V),
+                slot.Parameter.numel(), slot.Decay, slot.LrScale));
+        }
+        return buffers;
+    }
+
+    private static unsafe nint Address(Tensor t)
+    {
+        // A CPU tensor's bytes are a span over its own storage (no copy); the storage outlives this step.
+        fixed (byte* p = t.bytes) return (nint)p;
+    }
+
     public void ZeroGrad()
     {
         foreach (var slot in _slots) slot.Parameter.grad = null;

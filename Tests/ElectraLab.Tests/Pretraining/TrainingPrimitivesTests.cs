@@ -71,4 +71,41 @@ public sealed class TrainingPrimitivesTests
         using var small = GradientClipping.ClipByGlobalNorm([a, b], 1.0);
         Assert.Equal(0.3f, a.grad!.data<float>()[0], 1e-7);
     }
+
+    [Theory]
+    [InlineData(0.05)]      // below the clip: scale 1
+    [InlineData(50.0)]      // far above: every gradient scaled by 1/norm
+    public void ClipAndStep_FusedCpuPath_MatchesLibtorchClippingThenStep(double gradSize)
+    {
+        // The fused path runs when every tensor is fp32 on the CPU; the same update through libtorch is
+        // GradientClipping + Step. Sizes cross the fused kernel's chunk (65,536) and vector (8) boundaries.
+        manual_seed(3);
+        (string Name, long[] Shape)[] shapes = [("encoder.dense.weight", [300, 500]), ("encoder.dense.bias", [13]), ("encoder.LayerNorm.weight", [70_001])];
+        var initial = shapes.Select(s => randn(s.Shape)).ToArray();
+        var grads = shapes.Select(s => randn(s.Shape).mul_(gradSize / 300)).ToArray();
+        var fused = initial.Select(t => new Parameter(t.clone())).ToArray();
+        var reference = initial.Select(t => new Parameter(t.clone())).ToArray();
+        using var fusedOpt = new AdamWeightDecay(shapes.Select((s, i) => (s.Name, fused[i])), weightDecay: 0.01, name => name.Contains("bias") ? 0.5 : 1.0);
+        using var referenceOpt = new AdamWeightDecay(shapes.Select((s, i) => (s.Name, reference[i])), weightDecay: 0.01, name => name.Contains("bias") ? 0.5 : 1.0);
+        for (int step = 0; step < 3; step++)
+        {
+            for (int i = 0; i < shapes.Length; i++)
+            {
+                fused[i].grad = grads[i].mul(step + 1);
+                reference[i].grad = grads[i].mul(step + 1);
+            }
+            fusedOpt.ClipAndStep(1e-3, clipNorm: 1.0);
+            using var norm = GradientClipping.ClipByGlobalNorm(reference, 1.0);
+            referenceOpt.Step(1e-3);
+        }
+        for (int i = 0; i < shapes.Length; i++)
+        {
+            double maxDiff = (fused[i] - reference[i]).abs().max().item<float>();
+            double moved = (reference[i] - initial[i]).abs().max().item<float>();
+            Assert.True(moved > 1e-4, $"{shapes[i].Name} did not move");
+            Assert.True(maxDiff <= 1e-6, $"{shapes[i].Name}: fused and libtorch updates differ by {maxDiff}");
+        }
+        foreach (var (f, r) in fusedOpt.State().Zip(referenceOpt.State()))
+            Assert.True((f.Value - r.Value).abs().max().item<float>() <= 1e-6 * (1 + r.Value.abs().max().item<float>()), f.Key);
+    }
 }
