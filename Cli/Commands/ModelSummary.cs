@@ -9,7 +9,7 @@ public static class ModelSummary
 {
     /// <summary>Distinct parameters (a tied tensor counts once).</summary>
     public static long ParameterCount(nn.Module model) =>
-        model.parameters().DistinctBy(p => p.Handle).Sum(p => p.NumberOfElements);
+        model.parameters().DistinctBy(p => TensorStorage.Address(p)).Sum(p => p.NumberOfElements);
 
     public static void Write(TextWriter output, ElectraConfig config, string architecture, SafetensorsReader weights)
     {

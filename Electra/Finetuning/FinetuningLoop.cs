@@ -34,7 +34,7 @@ public static class FinetuningLoop
 
         int layers = model.Config.NumHiddenLayers;
         // Every parameter once (a tied tensor under two names would get two updates).
-        var parameters = model.named_parameters().DistinctBy(p => p.parameter.Handle).Select(p => (p.name, p.parameter)).ToList();
+        var parameters = TensorStorage.Distinct(model.named_parameters());
         using var optimizer = new AdamWeightDecay(parameters, config.WeightDecayRate,
             name => LayerwiseLearningRate.Scale(name, layers, config.LayerwiseLrDecay));
 

@@ -70,7 +70,7 @@ public sealed class PretrainingModel : nn.Module
     /// appear under several names but are one tensor).
     /// </summary>
     public IReadOnlyList<(string Name, Parameter Parameter)> UniqueParameters() =>
-        named_parameters().DistinctBy(p => p.parameter.Handle).ToList();
+        TensorStorage.Distinct(named_parameters());
 
     /// <summary>
     /// One step's forward pass and losses. Returns the loss to differentiate and a vector of statistics

@@ -88,6 +88,17 @@ public sealed class PretrainerTests
         using var all = new PretrainingModel(Micro("weight_sharing=all", "generator_hidden_size=1.0"));
         var r = all.state_dict();
         SameTensor(r["discriminator.electra.encoder.layer.1.output.dense.weight"], r["generator.electra.encoder.layer.1.output.dense.weight"]);
+
+        // The optimizer and the clipping norm see each tensor once: a tied table listed twice was updated twice a
+        // step (two sets of moments) and counted twice in the global norm.
+        foreach (var m in new[] { model, separate, all })
+        {
+            var unique = m.UniqueParameters();
+            for (int i = 0; i < unique.Count; i++)
+                for (int j = i + 1; j < unique.Count; j++)
+                    NotSameTensor(unique[i].Parameter, unique[j].Parameter);
+        }
+        Assert.DoesNotContain(model.UniqueParameters(), u => u.Name == "generator.generator_lm_head.weight");
     }
 
     /// <summary>Two names of one storage: a change through one is seen through the other.</summary>
