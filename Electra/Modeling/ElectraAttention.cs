@@ -1,7 +1,7 @@
 // Multi-head self-attention with a post-LayerNorm residual (BERT/HF ElectraAttention). Padded keys get probability
 // exactly 0 and padded queries are still computed (HF fixtures compare them too). Inference uses
 // scaled_dot_product_attention with a boolean mask (exact: masked keys get weight 0, as HF's additive float32-min
-// mask gives). Training spells attention out (scores, fp32 softmax with HF's additive mask, dropout on the
+// mask gives). Training spells attention out (scores, −∞ at padded keys, fp32 softmax, dropout on the
 // probabilities, weighted values) on the CPU, where libtorch's SDPA falls back to a slow path when dropout is
 // on; on CUDA the fused kernels handle dropout themselves.
 using TorchSharp.Modules;
@@ -48,13 +48,15 @@ public sealed class ElectraSelfAttention : nn.Module<Tensor, Tensor, Tensor>
 
     private Tensor Explicit(Tensor q, Tensor k, Tensor v, Tensor keyMask)
     {
-        using var scores = q.matmul(k.transpose(-1, -2));                    // (B, A, T, D) @ (B, A, D, T) -> (B, A, T, T)
-        using var wide = MixedPrecision.ToFloat(scores);
-        using var scaled = wide.div(Math.Sqrt(_headSize));
-        // HF's additive mask: 0 for real keys, float32's lowest value for padded keys.
-        using var additive = zeros(keyMask.shape, dtype: ScalarType.Float32, device: keyMask.device).masked_fill_(keyMask.logical_not(), float.MinValue);
-        using var masked = scaled.add(additive);
-        using var probabilities = masked.softmax(-1);
+        // 1/√D folded into q: (B, A, T, D) is half the size of the (B, A, T, T) scores, and for D = 64 the factor
+        // 1/8 is a power of two, so the scaled scores round exactly as HF's scores / √D do.
+        using var scaledQ = q.mul(1.0 / Math.Sqrt(_headSize));
+        using var scores = scaledQ.matmul(k.transpose(-1, -2));              // (B, A, T, D) @ (B, A, D, T) -> (B, A, T, T)
+        // Padded keys get −∞, so probability exactly 0, which is what HF's float32-min additive mask gives too
+        // (every row keeps its real keys: [CLS] is never padding).
+        using var padded = keyMask.logical_not();
+        using var masked = scores.masked_fill(padded, double.NegativeInfinity);
+        using var probabilities = masked.softmax(-1, ScalarType.Float32);    // fp32 softmax, the cast fused in
         using var dropped = FastDropout.Apply(probabilities, _dropout, training: true);
         using var narrow = MixedPrecision.ToCompute(dropped);
         return narrow.matmul(v);                                             // (B, A, T, T) @ (B, A, T, D) -> (B, A, T, D)
