@@ -1,6 +1,7 @@
 // BERT's "AdamWeightDecay", the optimizer of the official code (E-opt L113-133): Adam WITHOUT bias correction,
 // β1 0.9, β2 0.999, ε 1e-6, and weight decay added to the update (decoupled, not to the gradient), skipped for
-// LayerNorm weights and biases. Per-parameter learning-rate scales carry fine-tuning's layer-wise decay.
+// LayerNorm weights and biases. Per-parameter learning-rate scales carry fine-tuning's layer-wise decay. On the CPU
+// the update (with the clipping before it) runs fused over raw memory (FusedCpuUpdate); elsewhere through libtorch.
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

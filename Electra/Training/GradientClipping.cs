@@ -1,5 +1,6 @@
 // tf.clip_by_global_norm (E-opt L62): every gradient times clip / max(global_norm, clip). Kept on the device:
-// no item() here, so clipping costs no synchronisation.
+// no item() here, so clipping costs no synchronisation. Training calls AdamWeightDecay.ClipAndStep, which uses this
+// on GPUs and a fused pass (FusedCpuUpdate) on the CPU.
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
