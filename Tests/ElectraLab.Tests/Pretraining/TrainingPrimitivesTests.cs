@@ -95,6 +95,10 @@ public sealed class TrainingPrimitivesTests
                 reference[i].grad = grads[i].mul(step + 1);
             }
             fusedOpt.ClipAndStep(1e-3, clipNorm: 1.0);
+            // The fused path reads the gradients and applies the clip on the fly: they are left as they were
+            // (libtorch's clipping rewrites them), which shows the fused path is the one that ran.
+            using (var unscaled = grads[0].mul(step + 1))
+                Assert.Equal(0f, (fused[0].grad! - unscaled).abs().max().item<float>());
             using var norm = GradientClipping.ClipByGlobalNorm(reference, 1.0);
             referenceOpt.Step(1e-3);
         }
