@@ -41,7 +41,8 @@ public static class DemoCommand
                 failed = sweep["experiments"]!.AsArray().Count(e => SweepWatcher.Normalize(Formatting.Text(e!["status"])) != "completed");
 
                 output.WriteLine();
-                LeaderboardCommand.Print(await client.GetAsync("api/leaderboard?benchmark=glue&limit=20", cancellation), output);
+                // The demo fine-tunes SST-2 only, so there is no GLUE score to rank by: rank by the task it ran.
+                LeaderboardCommand.Print(await client.GetAsync("api/leaderboard?benchmark=glue&sort=sst2&limit=20", cancellation), output);
                 output.WriteLine();
                 output.WriteLine($"web pages while the stack is up (`electralab up`): {stack.Server}ui/leaderboard");
                 output.WriteLine("stopping the silo and PostgreSQL ...");
