@@ -36,12 +36,29 @@ public sealed class ElectraSelfAttention : nn.Module<Tensor, Tensor, Tensor>
     {
         long batch = hidden.shape[0], length = hidden.shape[1];
         using var input = MixedPrecision.ToCompute(hidden);                  // one cast for the three projections
-        using var q = Heads(MixedPrecision.Linear(query, input), batch, length);
-        using var k = Heads(MixedPrecision.Linear(key, input), batch, length);
-        using var v = Heads(MixedPrecision.Linear(value, input), batch, length);
-        using var context = training && _dropout > 0 && q.device.type == TorchSharp.DeviceType.CPU
-            ? Explicit(q, k, v, keyMask)
-            : F.scaled_dot_product_attention(q, k, v, keyMask, training ? _dropout : 0.0);
+        Tensor context;
+        if (training && _dropout > 0 && hidden.device.type == TorchSharp.DeviceType.CPU)
+        {
+            // One (3H × H) projection instead of three: one matmul and one gradient for the input instead of three
+            // (and the two additions autograd would make of them); the parameters stay query/key/value.
+            using var weight = cat([query.weight!, key.weight!, value.weight!], 0);
+            using var bias = cat([query.bias!, key.bias!, value.bias!], 0);
+            using var qkv = MixedPrecision.Linear(input, weight, bias);       // (B, T, 3H)
+            // (B, T, 3, A, D) -> (3, B, A, T, D)
+            using var split = qkv.view(batch, length, 3, _heads, _headSize).permute(2, 0, 3, 1, 4);
+            using var q = split[0];
+            using var k = split[1];
+            using var v = split[2];
+            context = Explicit(q, k, v, keyMask);
+        }
+        else
+        {
+            using var q = Heads(MixedPrecision.Linear(query, input), batch, length);
+            using var k = Heads(MixedPrecision.Linear(key, input), batch, length);
+            using var v = Heads(MixedPrecision.Linear(value, input), batch, length);
+            context = F.scaled_dot_product_attention(q, k, v, keyMask, training ? _dropout : 0.0);
+        }
+        using var _ = context;
         // (B, A, T, D) -> (B, T, A, D) -> (B, T, H)
         return context.transpose(1, 2).reshape(batch, length, _heads * _headSize);
     }

@@ -40,6 +40,16 @@ public static class MixedPrecision
         return F.linear(input, w, b);
     }
 
+    /// <summary>y = x·Wᵀ + b for weights that are not one Linear module's (e.g. concatenated), in the compute dtype.</summary>
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias)
+    {
+        if (_compute is not { } dtype) return F.linear(x, weight, bias);
+        using var w = weight.to_type(dtype);
+        using var b = bias?.to_type(dtype);
+        using var input = x.dtype == dtype ? x.alias() : x.to_type(dtype);
+        return F.linear(input, w, b);
+    }
+
     /// <summary>LayerNorm in fp32 (statistics and output), whatever the input dtype.</summary>
     public static Tensor LayerNorm(LayerNorm norm, Tensor x)
     {
