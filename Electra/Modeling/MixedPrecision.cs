@@ -31,14 +31,8 @@ public static class MixedPrecision
     }
 
     /// <summary>y = x·Wᵀ + b, in the compute dtype.</summary>
-    public static Tensor Linear(Linear linear, Tensor x)
-    {
-        if (_compute is not { } dtype) return linear.forward(x);
-        using var w = linear.weight!.to_type(dtype);
-        using var b = linear.bias?.to_type(dtype);
-        using var input = x.dtype == dtype ? x.alias() : x.to_type(dtype);
-        return F.linear(input, w, b);
-    }
+    public static Tensor Linear(Linear linear, Tensor x) =>
+        _compute is null ? linear.forward(x) : Linear(x, linear.weight!, linear.bias);
 
     /// <summary>y = x·Wᵀ + b for weights that are not one Linear module's (e.g. concatenated), in the compute dtype.</summary>
     public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias)

@@ -2,6 +2,7 @@
 // β1 0.9, β2 0.999, ε 1e-6, and weight decay added to the update (decoupled, not to the gradient), skipped for
 // LayerNorm weights and biases. Per-parameter learning-rate scales carry fine-tuning's layer-wise decay. On the CPU
 // the update (with the clipping before it) runs fused over raw memory (FusedCpuUpdate); elsewhere through libtorch.
+using ElectraLab.Electra.Modeling;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -66,10 +67,7 @@ public sealed class AdamWeightDecay : IDisposable
             Step(learningRate);
             return;
         }
-        int threads = Math.Max(1, get_num_threads());
-        double norm = FusedCpuUpdate.GlobalNorm(buffers, threads);
-        float scale = (float)(clipNorm / Math.Max(norm, clipNorm));
-        FusedCpuUpdate.Update(buffers, scale, learningRate, _weightDecay, threads);
+        FusedCpuUpdate.ClipAndUpdate(buffers, clipNorm, learningRate, _weightDecay, Math.Max(1, get_num_threads()));
     }
 
     /// <summary>The raw fp32 memory of every parameter with a gradient, or null when any is not a contiguous CPU fp32 tensor.</summary>
@@ -83,16 +81,10 @@ public sealed class AdamWeightDecay : IDisposable
             Tensor[] all = [slot.Parameter, grad, slot.M, slot.V];
             if (all.Any(t => t.device_type != TorchSharp.DeviceType.CPU || t.dtype != ScalarType.Float32 || !t.is_contiguous()))
                 return null;
-            buffers.Add(new FusedCpuUpdate.Buffers(Address(slot.Parameter), Address(grad), Address(slot.M), Address(slot.V),
-                slot.Parameter.numel(), slot.Decay, slot.LrScale));
+            buffers.Add(new FusedCpuUpdate.Buffers(TensorStorage.DataAddress(slot.Parameter), TensorStorage.DataAddress(grad),
+                TensorStorage.DataAddress(slot.M), TensorStorage.DataAddress(slot.V), slot.Parameter.numel(), slot.Decay, slot.LrScale));
         }
         return buffers;
-    }
-
-    private static unsafe nint Address(Tensor t)
-    {
-        // A CPU tensor's bytes are a span over its own storage (no copy); the storage outlives this step.
-        fixed (byte* p = t.bytes) return (nint)p;
     }
 
     public void ZeroGrad()
