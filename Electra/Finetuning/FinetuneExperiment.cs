@@ -54,6 +54,7 @@ public sealed class FinetuneExperiment
         if (tokenizer.VocabSize > source.Config.VocabSize)
             throw new ArgumentException($"{vocab} has {tokenizer.VocabSize} tokens but the model's vocab_size is {source.Config.VocabSize}");
         if (config.NumThreads > 0) set_num_threads(config.NumThreads);
+        NativeHeap.RetainFreedMemory();
         var device = TorchDevices.Default(config.Device);
         ISeedFinetuner finetuner = task.IsSquad
             ? new SquadFinetuner(task, data, source, tokenizer, config, device, log)

@@ -32,6 +32,7 @@ public sealed class Pretrainer : IDisposable
         _special = special;
         _device = device ?? TorchDevices.Default(config.Device);
         if (config.NumThreads > 0) set_num_threads(config.NumThreads);
+        NativeHeap.RetainFreedMemory();
 
         manual_seed(config.Seed);
         Model = new PretrainingModel(config);
