@@ -1,16 +1,16 @@
 // Multi-head self-attention with a post-LayerNorm residual (BERT/HF ElectraAttention). Padded keys get probability
 // exactly 0 and padded queries are still computed (HF fixtures compare them too). Inference uses
 // scaled_dot_product_attention with a boolean mask (exact: masked keys get weight 0, as HF's additive float32-min
-// mask gives). Training spells attention out (scores, −∞ at padded keys, fp32 softmax, dropout on the
-// probabilities, weighted values) on the CPU, where libtorch's SDPA falls back to a slow path when dropout is
-// on; on CUDA the fused kernels handle dropout themselves.
+// mask gives). Training spells attention out (scores, −∞ at padded keys, a softmax that reduces in fp32, dropout
+// on the probabilities, weighted values) on the CPU, where libtorch's SDPA falls back to a slow path when dropout
+// is on; on CUDA the fused kernels handle dropout themselves.
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
 namespace ElectraLab.Electra.Modeling;
 
-public sealed class ElectraSelfAttention : nn.Module<Tensor, Tensor, Tensor>
+public sealed class ElectraSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
 {
     private readonly Linear query;
     private readonly Linear key;
@@ -31,8 +31,8 @@ public sealed class ElectraSelfAttention : nn.Module<Tensor, Tensor, Tensor>
     }
 
     /// <param name="hidden">(B, T, H)</param>
-    /// <param name="keyMask">(B, 1, 1, T) bool, true where the key is a real token</param>
-    public override Tensor forward(Tensor hidden, Tensor keyMask)
+    /// <param name="keyMask">(B, 1, 1, T) bool, true where the key is a real token; null when none is padding</param>
+    public override Tensor forward(Tensor hidden, Tensor? keyMask)
     {
         long batch = hidden.shape[0], length = hidden.shape[1];
         using var input = MixedPrecision.ToCompute(hidden);                  // one cast for the three projections
@@ -63,7 +63,7 @@ public sealed class ElectraSelfAttention : nn.Module<Tensor, Tensor, Tensor>
         return context.transpose(1, 2).reshape(batch, length, _heads * _headSize);
     }
 
-    private Tensor Explicit(Tensor q, Tensor k, Tensor v, Tensor keyMask)
+    private Tensor Explicit(Tensor q, Tensor k, Tensor v, Tensor? keyMask)
     {
         // 1/√D folded into q: (B, A, T, D) is half the size of the (B, A, T, T) scores, and for D = 64 the factor
         // 1/8 is a power of two, so the scaled scores round exactly as HF's scores / √D do.
@@ -71,12 +71,26 @@ public sealed class ElectraSelfAttention : nn.Module<Tensor, Tensor, Tensor>
         using var scores = scaledQ.matmul(k.transpose(-1, -2));              // (B, A, T, D) @ (B, A, D, T) -> (B, A, T, T)
         // Padded keys get −∞, so probability exactly 0, which is what HF's float32-min additive mask gives too
         // (every row keeps its real keys: [CLS] is never padding).
-        using var padded = keyMask.logical_not();
-        using var masked = scores.masked_fill(padded, double.NegativeInfinity);
-        using var probabilities = masked.softmax(-1, ScalarType.Float32);    // fp32 softmax, the cast fused in
-        using var dropped = FastDropout.Apply(probabilities, _dropout, training: true);
-        using var narrow = MixedPrecision.ToCompute(dropped);
-        return narrow.matmul(v);                                             // (B, A, T, T) @ (B, A, T, D) -> (B, A, T, D)
+        using var padded = keyMask?.logical_not();
+        using var masked = padded is null ? scores.alias() : scores.masked_fill(padded, double.NegativeInfinity);
+        // The softmax reduces in fp32 whatever its input. Under fp32 it also writes fp32 and dropout scales the
+        // probabilities. Under bf16 it writes the bf16 the next matmul reads anyway (libtorch's CPU kernel converts
+        // each row to fp32, reduces, and rounds the result once), dropout zeroes with an exact 0/1 mask, and its
+        // 1/P(keep) is applied to the (B, A, T, D) context instead of the twice-as-large (B, A, T, T) probabilities:
+        // (P∘M·s)V = s·((P∘M)V). That removes an fp32 copy of the probabilities and a cast, forward and backward.
+        if (masked.dtype == ScalarType.Float32)
+        {
+            using var probabilities = masked.softmax(-1);
+            using var dropped = FastDropout.Apply(probabilities, _dropout, training: true);
+            return dropped.matmul(v);                                        // (B, A, T, T) @ (B, A, T, D) -> (B, A, T, D)
+        }
+        using var narrowProbabilities = masked.softmax(-1);
+        var (kept, scale) = FastDropout.Unscaled(narrowProbabilities, _dropout);
+        using (kept)
+        {
+            using var context = kept.matmul(v);
+            return context.mul(scale);
+        }
     }
 
     // (B, T, H) -> (B, T, A, D) -> (B, A, T, D)
@@ -104,13 +118,12 @@ public sealed class ElectraResidualOutput : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor residual)
     {
         using var dense_ = MixedPrecision.Linear(dense, x);
-        using var projected = dropout.forward(dense_);
-        using var sum = projected.add(residual);                             // bf16 branch + fp32 stream -> fp32
+        using var sum = dropout.AddTo(residual, dense_);                     // bf16 branch + fp32 stream -> fp32
         return MixedPrecision.LayerNorm(LayerNorm, sum);
     }
 }
 
-public sealed class ElectraAttention : nn.Module<Tensor, Tensor, Tensor>
+public sealed class ElectraAttention : nn.Module<Tensor, Tensor?, Tensor>
 {
     private readonly ElectraSelfAttention self;
     private readonly ElectraResidualOutput output;
@@ -122,7 +135,7 @@ public sealed class ElectraAttention : nn.Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor hidden, Tensor keyMask)
+    public override Tensor forward(Tensor hidden, Tensor? keyMask)
     {
         using var attended = self.forward(hidden, keyMask);
         return output.forward(attended, hidden);

@@ -24,7 +24,7 @@ public sealed class ElectraIntermediate : nn.Module<Tensor, Tensor>
     }
 }
 
-public sealed class ElectraLayer : nn.Module<Tensor, Tensor, Tensor>
+public sealed class ElectraLayer : nn.Module<Tensor, Tensor?, Tensor>
 {
     private readonly ElectraAttention attention;
     private readonly ElectraIntermediate intermediate;
@@ -38,7 +38,7 @@ public sealed class ElectraLayer : nn.Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor hidden, Tensor keyMask)
+    public override Tensor forward(Tensor hidden, Tensor? keyMask)
     {
         using var attended = attention.forward(hidden, keyMask);
         using var inner = intermediate.forward(attended);
@@ -46,7 +46,7 @@ public sealed class ElectraLayer : nn.Module<Tensor, Tensor, Tensor>
     }
 }
 
-public sealed class ElectraEncoder : nn.Module<Tensor, Tensor, Tensor>
+public sealed class ElectraEncoder : nn.Module<Tensor, Tensor?, Tensor>
 {
     private readonly ModuleList<ElectraLayer> layer;
 
@@ -56,10 +56,10 @@ public sealed class ElectraEncoder : nn.Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor hidden, Tensor keyMask) => Forward(hidden, keyMask, null);
+    public override Tensor forward(Tensor hidden, Tensor? keyMask) => Forward(hidden, keyMask, null);
 
     /// <summary>Runs every layer; when <paramref name="states"/> is given, appends each layer's output to it.</summary>
-    public Tensor Forward(Tensor hidden, Tensor keyMask, List<Tensor>? states)
+    public Tensor Forward(Tensor hidden, Tensor? keyMask, List<Tensor>? states)
     {
         var current = hidden;
         foreach (var block in layer)

@@ -58,10 +58,13 @@ public sealed class ElectraModel : nn.Module<Tensor, Tensor, Tensor, Tensor>
         return new ElectraTrace(states[0], states.Skip(1).ToList());
     }
 
-    // (B, T) -> (B, 1, 1, T): broadcast over heads and queries; true = attend.
-    private static Tensor KeyMask(Tensor attentionMask)
+    // (B, T) -> (B, 1, 1, T): broadcast over heads and queries; true = attend. Null on the CPU when no key is
+    // padding (pre-training packs full-length sequences), which saves attention a masking pass forward and backward;
+    // on a GPU the check would cost a device sync, so the mask stays.
+    private static Tensor? KeyMask(Tensor attentionMask)
     {
         using var asBool = attentionMask.to_type(ScalarType.Bool);
+        if (asBool.device.type == TorchSharp.DeviceType.CPU && asBool.all().item<bool>()) return null;
         return asBool.view(attentionMask.shape[0], 1, 1, attentionMask.shape[1]);
     }
 }

@@ -68,4 +68,24 @@ public sealed class DropoutRandomTests
         using var other = DropoutRandom.Multiplier([4099], ScalarType.Float32, P);
         Assert.NotEqual(a, other.data<float>().ToArray().Select(v => v == 0f).ToArray());
     }
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.BFloat16)]
+    public void ResidualDropout_AddsTheScaledKeptBranch_InFp32(ScalarType dtype)
+    {
+        // residual + dropout(x): under bf16 the 1/P(keep) scale rides on the fp32 addition; every element is the
+        // residual or the residual plus x/P(keep), and the mean over the elements keeps the expectation.
+        using var dropout = new FastDropout(0.5);
+        dropout.train();
+        DropoutRandom.Reseed(6);
+        using var residual = full(1 << 16, 3.0f);
+        using var x = full(1 << 16, 0.75f, dtype: dtype);
+        using var sum = dropout.AddTo(residual, x);
+        Assert.Equal(ScalarType.Float32, sum.dtype);
+        var (_, drop) = DropoutRandom.Threshold(0.5);
+        float kept = (float)(3.0 + 0.75 / (1 - drop));
+        var values = sum.data<float>().ToArray();
+        Assert.All(values, v => Assert.True(v == 3.0f || Math.Abs(v - kept) < 1e-6f, $"value {v}"));
+        Assert.InRange(values.Average(v => (double)v), 3.75 - 0.01, 3.75 + 0.01);
+    }
 }
