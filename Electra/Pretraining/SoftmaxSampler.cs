@@ -9,24 +9,30 @@ namespace ElectraLab.Electra.Pretraining;
 
 public static class SoftmaxSampler
 {
-    /// <param name="logits">(B, N, V), any float dtype; not differentiated</param>
+    /// <param name="logits">(B, N, V), any float dtype; not differentiated. Log-probabilities (log_softmax of the
+    /// logits) give the same distribution at every temperature.</param>
     /// <param name="temperature">the logits are divided by it (1.0 in every paper config)</param>
     /// <param name="disallow">(B, N) ids to exclude (disallow_correct): their logit is lowered by 1000, as the official
     /// code does, which leaves them probability 0</param>
+    /// <param name="logProbabilities">true when <paramref name="logits"/> are fp32 log-probabilities: at temperature 1
+    /// their exp is the distribution, so the softmax's normalizing passes are skipped</param>
     /// <returns>(B, N) int64 ids</returns>
-    public static Tensor Sample(Tensor logits, double temperature, Tensor? disallow = null)
+    public static Tensor Sample(Tensor logits, double temperature, Tensor? disallow = null, bool logProbabilities = false)
     {
         if (temperature <= 0) throw new ArgumentOutOfRangeException(nameof(temperature), $"temperature must be positive, got {temperature}");
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var scaled = logits.detach().to_type(ScalarType.Float32).div(temperature);
+        var scaled = logits.detach().to_type(ScalarType.Float32);
+        if (temperature != 1.0) scaled = scaled.div(temperature);
         if (disallow is not null)
         {
             var index = disallow.unsqueeze(-1);
             scaled = scaled.scatter(2, index, scaled.gather(2, index).sub(1000.0));
         }
+        // Unnormalized weights are enough: the draw below scales u by the row's total. exp(−1000) is 0 in fp32.
+        var weights = logProbabilities && temperature == 1.0 ? scaled.exp() : scaled.softmax(-1);
         // libtorch's CPU cumsum accumulates floats in double, so each prefix is within float rounding of the exact one.
-        var cdf = scaled.softmax(-1).cumsum(-1).contiguous();                                   // (B, N, V)
+        var cdf = weights.cumsum(-1).contiguous();                                              // (B, N, V)
         long vocab = cdf.shape[2];
         // u in (0, 1] times the row's total: the first index whose prefix reaches it is i with probability p_i
         // exactly, and an entry of probability 0 is never chosen (its prefix equals the one before it).

@@ -11,14 +11,18 @@ public sealed class SoftmaxSamplerTests
     private static readonly float[] Row = [2.0f, 1.0f, 0.0f, -1.0f, 0.5f, -30.0f];
 
     [Theory]
-    [InlineData(1.0)]
-    [InlineData(2.0)]
-    public void Frequencies_MatchTheSoftmaxAtTheTemperature(double temperature)
+    [InlineData(1.0, false)]
+    [InlineData(2.0, false)]
+    [InlineData(1.0, true)]
+    [InlineData(2.0, true)]
+    public void Frequencies_MatchTheSoftmaxAtTheTemperature(double temperature, bool fromLogProbabilities)
     {
+        // Pre-training passes the loss's log-probabilities (log_softmax of the logits): the same distribution.
         manual_seed(11);
         const int rows = 50, slots = 800;                                 // 40,000 draws
-        using var logits = tensor(Row).expand(rows, slots, Row.Length).contiguous();
-        using var ids = SoftmaxSampler.Sample(logits, temperature);
+        using var raw = tensor(Row).expand(rows, slots, Row.Length).contiguous();
+        using var logits = fromLogProbabilities ? raw.log_softmax(-1) : raw.alias();
+        using var ids = SoftmaxSampler.Sample(logits, temperature, logProbabilities: fromLogProbabilities);
         Assert.Equal(new long[] { rows, slots }, ids.shape);
 
         var counts = Histogram(ids, Row.Length);
@@ -34,14 +38,17 @@ public sealed class SoftmaxSamplerTests
         Assert.Equal(0, counts[5]);
     }
 
-    [Fact]
-    public void DisallowedIds_AreNeverDrawn_AndTheRestKeepTheirProportions()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void DisallowedIds_AreNeverDrawn_AndTheRestKeepTheirProportions(bool fromLogProbabilities)
     {
         manual_seed(12);
         const int rows = 40, slots = 500;
-        using var logits = tensor(Row).expand(rows, slots, Row.Length).contiguous();
+        using var raw = tensor(Row).expand(rows, slots, Row.Length).contiguous();
+        using var logits = fromLogProbabilities ? raw.log_softmax(-1) : raw.alias();
         using var disallow = zeros(rows, slots, dtype: int64);             // id 0, the most likely one
-        using var ids = SoftmaxSampler.Sample(logits, 1.0, disallow);
+        using var ids = SoftmaxSampler.Sample(logits, 1.0, disallow, fromLogProbabilities);
 
         var counts = Histogram(ids, Row.Length);
         Assert.Equal(0, counts[0]);
