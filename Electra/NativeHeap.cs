@@ -21,7 +21,8 @@ public static class NativeHeap
 
     private static readonly Lazy<bool> Applied = new(Apply);
 
-    [DllImport("libc", EntryPoint = "mallopt")]
+    // The soname: "libc" alone would probe libc.so, which on Debian is libc6-dev's linker script, not a library.
+    [DllImport("libc.so.6", EntryPoint = "mallopt")]
     private static extern int Mallopt(int parameter, int value);
 
     /// <summary>
