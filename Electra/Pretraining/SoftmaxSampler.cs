@@ -29,8 +29,9 @@ public static class SoftmaxSampler
             var index = disallow.unsqueeze(-1);
             scaled = scaled.scatter(2, index, scaled.gather(2, index).sub(1000.0));
         }
-        // Unnormalized weights are enough: the draw below scales u by the row's total. exp(−1000) is 0 in fp32.
-        var weights = logProbabilities && temperature == 1.0 ? scaled.exp() : scaled.softmax(-1);
+        // Unnormalized weights are enough: the draw below scales u by the row's total. With a disallowed id the
+        // softmax renormalizes from the remaining maximum, so a row whose other entries all underflow exp still draws.
+        var weights = logProbabilities && temperature == 1.0 && disallow is null ? scaled.exp() : scaled.softmax(-1);
         // libtorch's CPU cumsum accumulates floats in double, so each prefix is within float rounding of the exact one.
         var cdf = weights.cumsum(-1).contiguous();                                              // (B, N, V)
         long vocab = cdf.shape[2];

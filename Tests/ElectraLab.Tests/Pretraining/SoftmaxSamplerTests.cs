@@ -62,6 +62,24 @@ public sealed class SoftmaxSamplerTests
     }
 
     [Fact]
+    public void DisallowingTheOnlyLikelyId_StillDrawsFromTheRest_WhenTheirExpUnderflows()
+    {
+        // A confident generator: log p = 0 for the label, about −200 for everything else (exp underflows to 0 in fp32).
+        manual_seed(13);
+        const int rows = 20, slots = 500;
+        float[] logProbs = [-200f, 0f, -200f, -201f];
+        using var logits = tensor(logProbs).expand(rows, slots, logProbs.Length).contiguous();
+        using var disallow = ones(rows, slots, dtype: int64);
+        using var ids = SoftmaxSampler.Sample(logits, 1.0, disallow, logProbabilities: true);
+        var counts = Histogram(ids, logProbs.Length);
+        Assert.Equal(0, counts[1]);
+        var expected = Softmax([-200f, -200f, -201f]);
+        double n = rows * slots;
+        foreach (var (id, p) in new[] { (0, expected[0]), (2, expected[1]), (3, expected[2]) })
+            Assert.InRange(counts[id], n * p - 5 * Math.Sqrt(n * p * (1 - p)), n * p + 5 * Math.Sqrt(n * p * (1 - p)));
+    }
+
+    [Fact]
     public void FullVocabularyRows_FindTheirMass_AtEitherEnd_AndInBf16()
     {
         // A real generator's shape: each row puts nearly all its mass on one id, anywhere in 30,522.
