@@ -52,6 +52,7 @@ public sealed class TrainingAttentionTests
             Assert.True((a[2, TensorIndex.Slice(0, 7)] - b[2, TensorIndex.Slice(0, 7)]).abs().max().item<float>() == 0f);
         }
     }
+
     [Fact]
     public void NoMask_EqualsAMaskWithoutPadding_InTrainingAndInference()
     {
@@ -121,6 +122,7 @@ public sealed class TrainingAttentionTests
         }
     }
 
+    // Seeds libtorch as well, so the attention built from it (and the inputs drawn after it) are the same each run.
     private static ElectraConfig TinyConfig(double dropout)
     {
         manual_seed(22);
