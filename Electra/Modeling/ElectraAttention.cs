@@ -73,23 +73,18 @@ public sealed class ElectraSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
         // (every row keeps its real keys: [CLS] is never padding).
         using var padded = keyMask?.logical_not();
         using var masked = padded is null ? scores.alias() : scores.masked_fill(padded, double.NegativeInfinity);
-        // The softmax reduces in fp32 whatever its input. Under fp32 it also writes fp32 and dropout scales the
-        // probabilities. Under bf16 it writes the bf16 the next matmul reads anyway (libtorch's CPU kernel converts
-        // each row to fp32, reduces, and rounds the result once), dropout zeroes with an exact 0/1 mask, and its
-        // 1/P(keep) is applied to the (B, A, T, D) context instead of the twice-as-large (B, A, T, T) probabilities:
-        // (P∘M·s)V = s·((P∘M)V). That removes an fp32 copy of the probabilities and a cast, forward and backward.
-        if (masked.dtype == ScalarType.Float32)
-        {
-            using var probabilities = masked.softmax(-1);
-            using var dropped = FastDropout.Apply(probabilities, _dropout, training: true);
-            return dropped.matmul(v);                                        // (B, A, T, T) @ (B, A, T, D) -> (B, A, T, D)
-        }
-        using var narrowProbabilities = masked.softmax(-1);
-        var (kept, scale) = FastDropout.Unscaled(narrowProbabilities, _dropout);
+        // The softmax reduces in fp32 whatever its input and writes its input's dtype: under bf16 the bf16 the next
+        // matmul reads anyway (libtorch's CPU kernel converts each row to fp32, reduces, and rounds the result once).
+        // Dropout then zeroes bf16 with an exact 0/1 mask and its 1/P(keep) goes on the (B, A, T, D) context instead
+        // of the twice-as-large (B, A, T, T) probabilities: (P∘M·s)V = s·((P∘M)V). Under fp32 the scale is already
+        // in the mask (scale 1 here), as before.
+        using var probabilities = masked.softmax(-1);
+        var (kept, scale) = FastDropout.Unscaled(probabilities, _dropout);
         using (kept)
         {
-            using var context = kept.matmul(v);
-            return context.mul(scale);
+            var context = kept.matmul(v);                                    // (B, A, T, T) @ (B, A, T, D) -> (B, A, T, D)
+            if (scale == 1.0) return context;
+            using (context) return context.mul(scale);
         }
     }
 
