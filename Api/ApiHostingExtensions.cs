@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Serialization;
 using ElectraLab.Api.Auth;
 using ElectraLab.Api.Endpoints;
+using ElectraLab.Api.Resilience;
 using ElectraLab.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
@@ -46,6 +47,7 @@ public static class ApiHostingExtensions
         services.AddSingleton<ApiKeyCache>();
 
         services.AddProblemDetails();
+        services.AddExceptionHandler<DatabaseUnavailableHandler>();
         services.AddOpenApi();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         // Kestrel's own cap; the sweep endpoint also enforces ElectraLab:Api:MaxSpecBytes while it reads.

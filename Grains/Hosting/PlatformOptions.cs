@@ -26,7 +26,10 @@ public sealed class JobOptions
     /// <summary>A running job silent for this long is presumed lost (its silo died) and is re-queued.</summary>
     public TimeSpan HeartbeatTimeout { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Local scratch space for checkpoint folders; default: the temp folder.</summary>
+    /// <summary>Where jobs get scratch space when <see cref="WorkDirectory"/> is not set.</summary>
+    public static string DefaultWorkDirectory => Path.Combine(Path.GetTempPath(), "electralab-jobs");
+
+    /// <summary>Local scratch space for checkpoint folders and spilled metrics; default: <see cref="DefaultWorkDirectory"/>.</summary>
     public string? WorkDirectory { get; set; }
 
     /// <summary>GLUE data (one folder per task, TSV files) for finetune-eval jobs.</summary>

@@ -32,6 +32,13 @@ public static class PlatformSiloBuilderExtensions
                 $"(environment ConnectionStrings__{StorageOptions.ConnectionStringName}).");
         }
         var services = silo.Services;
+        // Metric points that do not fit in memory during a database outage go to the silo's own disk.
+        var work = configuration[$"{JobOptions.Section}:{nameof(JobOptions.WorkDirectory)}"] ?? JobOptions.DefaultWorkDirectory;
+        services.TryAddSingleton(new StorageOptions
+        {
+            ConnectionString = connectionString,
+            MetricSpillDirectory = Path.Combine(work, "metric-spill"),
+        });
         services.AddElectraLabStorage(configuration);
         silo.AddAdoNetGrainStorage(StorageName, o =>
         {
@@ -60,6 +67,7 @@ public static class PlatformSiloBuilderExtensions
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<DeviceSlots>()));
         services.TryAddSingleton<JobRunner>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<JobRunner>());
+        silo.AddIncomingGrainCallFilter<StorageOutageCallFilter>();
         services.AddPlacementDirector<SiloBoundPlacement, SiloBoundPlacementDirector>();
         return silo;
     }

@@ -213,7 +213,7 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
         }
         _logger.LogInformation("Job {JobId} ({Kind}) started on slot {Slot} ({Device})", a.Job.JobId, payload.Kind, slot.Index, slot.Device);
 
-        var work = Path.Combine(_options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "electralab-jobs"), $"{a.Job.JobId:N}-{a.DispatchId:N}");
+        var work = Path.Combine(_options.WorkDirectory ?? JobOptions.DefaultWorkDirectory, $"{a.Job.JobId:N}-{a.DispatchId:N}");
         Directory.CreateDirectory(work);
         using var beats = new CancellationTokenSource();
         var heartbeat = Task.Run(() => HeartbeatLoopAsync(experiment, job, beats.Token), CancellationToken.None);

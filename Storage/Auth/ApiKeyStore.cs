@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Npgsql;
+using ElectraLab.Storage.Resilience;
 
 namespace ElectraLab.Storage.Auth;
 
@@ -16,7 +17,10 @@ public sealed class ApiKeyStore(NpgsqlDataSource dataSource)
 {
     private const string KeyPrefix = "elab_";
 
-    public async Task<IssuedApiKey> IssueAsync(Guid userId, CancellationToken cancellationToken = default)
+    public Task<IssuedApiKey> IssueAsync(Guid userId, CancellationToken cancellationToken = default) =>
+        DatabaseRetry.RunAsync(ct => IssueOnceAsync(userId, ct), RetryPolicy.Request, dataSource, cancellationToken: cancellationToken);
+
+    private async Task<IssuedApiKey> IssueOnceAsync(Guid userId, CancellationToken cancellationToken = default)
     {
         var key = KeyPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         var id = Guid.CreateVersion7();
@@ -32,7 +36,10 @@ public sealed class ApiKeyStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>The user and team behind a key, or null for an unknown or revoked key.</summary>
-    public async Task<ApiKeyIdentity?> AuthenticateAsync(string key, CancellationToken cancellationToken = default)
+    public Task<ApiKeyIdentity?> AuthenticateAsync(string key, CancellationToken cancellationToken = default) =>
+        DatabaseRetry.RunAsync(ct => AuthenticateOnceAsync(key, ct), RetryPolicy.Request, dataSource, cancellationToken: cancellationToken);
+
+    private async Task<ApiKeyIdentity?> AuthenticateOnceAsync(string key, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""
             UPDATE api_keys k SET last_used_at = now()
@@ -47,7 +54,10 @@ public sealed class ApiKeyStore(NpgsqlDataSource dataSource)
             : null;
     }
 
-    public async Task<bool> RevokeAsync(Guid keyId, CancellationToken cancellationToken = default)
+    public Task<bool> RevokeAsync(Guid keyId, CancellationToken cancellationToken = default) =>
+        DatabaseRetry.RunAsync(ct => RevokeOnceAsync(keyId, ct), RetryPolicy.Request, dataSource, cancellationToken: cancellationToken);
+
+    private async Task<bool> RevokeOnceAsync(Guid keyId, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
             "UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL");

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using Npgsql;
+using ElectraLab.Storage.Resilience;
 using NpgsqlTypes;
 
 namespace ElectraLab.Storage.Checkpoints;
@@ -16,8 +17,21 @@ public sealed class CheckpointStore(NpgsqlDataSource dataSource, StorageOptions 
     /// transaction, so no reader ever sees a half-written checkpoint and a crash leaves nothing behind. Writing the
     /// same (experiment, kind, step) again replaces the earlier checkpoint, so a replayed save is harmless.
     /// </summary>
-    public async Task<CheckpointInfo> WriteAsync(Guid experimentId, long step, string kind, Stream content,
+    public Task<CheckpointInfo> WriteAsync(Guid experimentId, long step, string kind, Stream content,
         Guid? jobId = null, CancellationToken cancellationToken = default)
+    {
+        if (!content.CanSeek) return WriteOnceAsync(experimentId, step, kind, content, jobId, cancellationToken);
+        // A failed attempt rolled back, so a retry starts the same stream again from where the first one did.
+        var start = content.Position;
+        return DatabaseRetry.RunAsync(ct =>
+        {
+            content.Position = start;
+            return WriteOnceAsync(experimentId, step, kind, content, jobId, ct);
+        }, RetryPolicy.Request, dataSource, cancellationToken: cancellationToken);
+    }
+
+    private async Task<CheckpointInfo> WriteOnceAsync(Guid experimentId, long step, string kind, Stream content,
+        Guid? jobId, CancellationToken cancellationToken)
     {
         var id = Guid.CreateVersion7();
         var chunkSize = options.CheckpointChunkBytes;
@@ -106,7 +120,10 @@ public sealed class CheckpointStore(NpgsqlDataSource dataSource, StorageOptions 
         return info;
     }
 
-    public async Task<CheckpointInfo?> GetAsync(Guid checkpointId, CancellationToken cancellationToken = default)
+    public Task<CheckpointInfo?> GetAsync(Guid checkpointId, CancellationToken cancellationToken = default) =>
+        DatabaseRetry.RunAsync(ct => GetOnceAsync(checkpointId, ct), RetryPolicy.Request, dataSource, cancellationToken: cancellationToken);
+
+    private async Task<CheckpointInfo?> GetOnceAsync(Guid checkpointId, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
             $"SELECT {InfoColumns} FROM checkpoints WHERE id = $1 AND published_at IS NOT NULL");
@@ -115,7 +132,11 @@ public sealed class CheckpointStore(NpgsqlDataSource dataSource, StorageOptions 
     }
 
     /// <summary>The newest published checkpoint of an experiment: what a resuming job loads.</summary>
-    public async Task<CheckpointInfo?> GetLatestAsync(Guid experimentId, string kind = Entities.Checkpoint.TrainingState,
+    public Task<CheckpointInfo?> GetLatestAsync(Guid experimentId, string kind = Entities.Checkpoint.TrainingState,
+        CancellationToken cancellationToken = default) =>
+        DatabaseRetry.RunAsync(ct => GetLatestOnceAsync(experimentId, kind, ct), RetryPolicy.Request, dataSource, cancellationToken: cancellationToken);
+
+    private async Task<CheckpointInfo?> GetLatestOnceAsync(Guid experimentId, string kind = Entities.Checkpoint.TrainingState,
         CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
@@ -126,7 +147,10 @@ public sealed class CheckpointStore(NpgsqlDataSource dataSource, StorageOptions 
         return await ReadSingleAsync(command, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<CheckpointInfo>> ListAsync(Guid experimentId, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<CheckpointInfo>> ListAsync(Guid experimentId, CancellationToken cancellationToken = default) =>
+        DatabaseRetry.RunAsync(ct => ListOnceAsync(experimentId, ct), RetryPolicy.Request, dataSource, cancellationToken: cancellationToken);
+
+    private async Task<IReadOnlyList<CheckpointInfo>> ListOnceAsync(Guid experimentId, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
             $"SELECT {InfoColumns} FROM checkpoints WHERE experiment_id = $1 AND published_at IS NOT NULL ORDER BY kind, step");
@@ -152,7 +176,11 @@ public sealed class CheckpointStore(NpgsqlDataSource dataSource, StorageOptions 
     }
 
     /// <summary>Deletes the checkpoints the policy does not keep (their chunks cascade) and reports the bytes freed.</summary>
-    public async Task<RetentionResult> ApplyRetentionAsync(Guid experimentId, RetentionPolicy policy,
+    public Task<RetentionResult> ApplyRetentionAsync(Guid experimentId, RetentionPolicy policy,
+        CancellationToken cancellationToken = default) =>
+        DatabaseRetry.RunAsync(ct => ApplyRetentionOnceAsync(experimentId, policy, ct), RetryPolicy.Request, dataSource, cancellationToken: cancellationToken);
+
+    private async Task<RetentionResult> ApplyRetentionOnceAsync(Guid experimentId, RetentionPolicy policy,
         CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Npgsql;
+using ElectraLab.Storage.Resilience;
 
 namespace ElectraLab.Storage.Queries;
 
@@ -15,7 +16,11 @@ public sealed record ExperimentComparison(IReadOnlyList<ComparedExperiment> Expe
 /// <summary>Side-by-side comparison: the team's experiments in the order asked, their results, and the config diff.</summary>
 public sealed class ExperimentComparisonQueries(NpgsqlDataSource dataSource)
 {
-    public async Task<ExperimentComparison> CompareAsync(Guid teamId, IReadOnlyList<Guid> experimentIds,
+    public Task<ExperimentComparison> CompareAsync(Guid teamId, IReadOnlyList<Guid> experimentIds,
+        CancellationToken cancellationToken = default) =>
+        DatabaseRetry.RunAsync(ct => CompareOnceAsync(teamId, experimentIds, ct), RetryPolicy.Request, dataSource, cancellationToken: cancellationToken);
+
+    private async Task<ExperimentComparison> CompareOnceAsync(Guid teamId, IReadOnlyList<Guid> experimentIds,
         CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand($"""

@@ -1,4 +1,5 @@
 using Npgsql;
+using ElectraLab.Storage.Resilience;
 
 namespace ElectraLab.Storage.Queries;
 
@@ -41,7 +42,10 @@ public sealed class ExperimentHistoryQueries(NpgsqlDataSource dataSource)
 
     private static string SortKey(string sort) => sort.StartsWith('-') ? sort[1..] : sort;
 
-    public async Task<Page<ExperimentSummary>> GetAsync(ExperimentHistoryQuery query, CancellationToken cancellationToken = default)
+    public Task<Page<ExperimentSummary>> GetAsync(ExperimentHistoryQuery query, CancellationToken cancellationToken = default) =>
+        DatabaseRetry.RunAsync(ct => GetOnceAsync(query, ct), RetryPolicy.Request, dataSource, cancellationToken: cancellationToken);
+
+    private async Task<Page<ExperimentSummary>> GetOnceAsync(ExperimentHistoryQuery query, CancellationToken cancellationToken = default)
     {
         if (!IsSortable(query.Sort)) throw new ArgumentException($"Cannot sort experiments by '{query.Sort}'.", nameof(query));
         var order = $"{SortColumns[SortKey(query.Sort)]} {(query.Sort.StartsWith('-') ? "DESC" : "ASC")}, e.id";

@@ -1,5 +1,6 @@
 using ElectraLab.Storage.Results;
 using Npgsql;
+using ElectraLab.Storage.Resilience;
 
 namespace ElectraLab.Storage.Queries;
 
@@ -31,7 +32,10 @@ public sealed class LeaderboardQueries(NpgsqlDataSource dataSource)
         ["name"] = "e.name",
     };
 
-    public async Task<Page<LeaderboardRow>> GetAsync(LeaderboardQuery query, CancellationToken cancellationToken = default)
+    public Task<Page<LeaderboardRow>> GetAsync(LeaderboardQuery query, CancellationToken cancellationToken = default) =>
+        DatabaseRetry.RunAsync(ct => GetOnceAsync(query, ct), RetryPolicy.Request, dataSource, cancellationToken: cancellationToken);
+
+    private async Task<Page<LeaderboardRow>> GetOnceAsync(LeaderboardQuery query, CancellationToken cancellationToken = default)
     {
         if (!Benchmarks.Exists(query.Benchmark))
         {

@@ -1,5 +1,6 @@
 using ElectraLab.Storage.Entities;
 using Npgsql;
+using ElectraLab.Storage.Resilience;
 using NpgsqlTypes;
 
 namespace ElectraLab.Storage.Queries;
@@ -43,7 +44,11 @@ public sealed class MetricSeriesQueries(NpgsqlDataSource dataSource)
         ORDER BY 1
         """;
 
-    public async Task<IReadOnlyList<MetricBucket>> GetAsync(Guid teamId, Guid experimentId, string name, int buckets,
+    public Task<IReadOnlyList<MetricBucket>> GetAsync(Guid teamId, Guid experimentId, string name, int buckets,
+        long? fromStep = null, long? toStep = null, CancellationToken cancellationToken = default) =>
+        DatabaseRetry.RunAsync(ct => GetOnceAsync(teamId, experimentId, name, buckets, fromStep, toStep, ct), RetryPolicy.Request, dataSource, cancellationToken: cancellationToken);
+
+    private async Task<IReadOnlyList<MetricBucket>> GetOnceAsync(Guid teamId, Guid experimentId, string name, int buckets,
         long? fromStep = null, long? toStep = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(buckets, 1);

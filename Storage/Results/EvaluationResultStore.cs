@@ -1,4 +1,5 @@
 using Npgsql;
+using ElectraLab.Storage.Resilience;
 using NpgsqlTypes;
 
 namespace ElectraLab.Storage.Results;
@@ -43,7 +44,10 @@ public sealed class EvaluationResultStore(NpgsqlDataSource dataSource)
             seed_ranges = excluded.seed_ranges, updated_at = excluded.updated_at
         """;
 
-    public async Task AddAsync(IReadOnlyList<EvaluationResultRow> rows, CancellationToken cancellationToken = default)
+    public Task AddAsync(IReadOnlyList<EvaluationResultRow> rows, CancellationToken cancellationToken = default) =>
+        DatabaseRetry.RunAsync(ct => AddOnceAsync(rows, ct), RetryPolicy.Request, dataSource, cancellationToken: cancellationToken);
+
+    private async Task AddOnceAsync(IReadOnlyList<EvaluationResultRow> rows, CancellationToken cancellationToken = default)
     {
         if (rows.Count == 0)
         {
