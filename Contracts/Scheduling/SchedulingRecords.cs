@@ -52,6 +52,9 @@ public sealed record JobStarted(Guid JobId, Guid DispatchId, string Silo, int Sl
 [GenerateSerializer, Immutable, Alias("electralab.JobHeartbeat")]
 public sealed record JobHeartbeat(Guid JobId, Guid DispatchId, long Step, double TrainFlops);
 
-/// <summary>How a dispatch ended. <see cref="State"/> is Succeeded, Failed, Cancelled or StoppedEarly.</summary>
+/// <summary>
+/// How a dispatch ended. <see cref="State"/> is Succeeded, Failed, Cancelled or StoppedEarly. <see cref="Permanent"/>: the
+/// failure came from the job's input (a missing dataset, an invalid config), so another attempt would fail the same way.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("electralab.JobOutcome")]
-public sealed record JobOutcome(Guid JobId, Guid DispatchId, JobState State, long Step, double TrainFlops, string? Error);
+public sealed record JobOutcome(Guid JobId, Guid DispatchId, JobState State, long Step, double TrainFlops, string? Error, bool Permanent = false);

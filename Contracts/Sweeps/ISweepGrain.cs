@@ -32,8 +32,10 @@ public sealed record SweepStatus(Guid SweepId, string Name, string Team, string 
 {
     public const string Running = "running";
     public const string Completed = "completed";
+    /// <summary>Every experiment ended and none completed (at least one failed).</summary>
+    public const string Failed = "failed";
     public const string Cancelled = "cancelled";
     public const string NotSubmitted = "not-submitted";
 
-    public bool IsFinished => State is Completed or Cancelled;
+    public bool IsFinished => State is Completed or Failed or Cancelled;
 }

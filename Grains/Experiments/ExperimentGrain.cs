@@ -60,6 +60,8 @@ public sealed class ExperimentGrain(
     private const string HeartbeatReminder = "heartbeat-check";
     private readonly JobOptions _options = options.Value;
     private readonly Dictionary<Guid, DateTimeOffset> _heartbeats = [];
+    // A transition applied in memory whose save failed (the database was away): saved again by the next report or check.
+    private bool _unsaved;
 
     private ExperimentGrainState S => state.State;
     private ExperimentSpec Spec => S.Spec ?? throw new InvalidOperationException($"Experiment {this.GetPrimaryKey()} was never started.");
@@ -102,7 +104,12 @@ public sealed class ExperimentGrain(
     {
         var job = Find(started.JobId);
         if (job is null || S.State.IsTerminal() || job.State is not (JobState.Queued or JobState.Running)) return false;
-        if (job.DispatchId == started.DispatchId) return true;
+        if (job.DispatchId == started.DispatchId)
+        {
+            // A repeated report (the runner retries through a database outage): persist what an earlier one could not.
+            if (_unsaved) await SaveAsync(job);
+            return true;
+        }
         // A new dispatch of a job that still looks running elsewhere: the scheduler lost that silo first. The new one wins.
         job.State = JobState.Running;
         job.DispatchId = started.DispatchId;
@@ -153,6 +160,12 @@ public sealed class ExperimentGrain(
     {
         var job = Find(outcome.JobId);
         await Scheduler.ReleaseAsync(outcome.JobId, outcome.DispatchId);
+        if (job is not null && job.DispatchId == outcome.DispatchId && job.State != JobState.Running && _unsaved)
+        {
+            // This outcome was applied before, but its save met a database outage: the runner's retry persists it.
+            await SaveAsync(job);
+            return;
+        }
         if (job is null || job.DispatchId != outcome.DispatchId || job.State != JobState.Running) return;
         _heartbeats.Remove(job.JobId);
         job.Step = Math.Max(job.Step, outcome.Step);
@@ -196,6 +209,13 @@ public sealed class ExperimentGrain(
                 job.Attempts = Math.Max(0, job.Attempts - 1);
                 await RequeueAsync(job, outcome.Error ?? "interrupted");
                 break;
+            case JobState.Failed when outcome.Permanent:
+                // Caused by the job's input: another attempt would fail the same way.
+                job.Error = outcome.Error;
+                job.State = JobState.Failed;
+                job.FinishedAt = DateTimeOffset.UtcNow;
+                await EndAsync(ExperimentState.Failed, $"{KindName(job)} cannot run: {outcome.Error ?? "failed"}");
+                break;
             default:
                 await RetryOrFailAsync(job, outcome.Error ?? "failed");
                 break;
@@ -225,6 +245,7 @@ public sealed class ExperimentGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        if (_unsaved && S.Spec is not null && S.Jobs.Count > 0) await SaveAsync(S.Jobs[^1]);
         if (S.Spec is null || S.State.IsTerminal())
         {
             if (await this.GetReminder(reminderName) is { } reminder) await this.UnregisterReminder(reminder);
@@ -322,9 +343,13 @@ public sealed class ExperimentGrain(
 
     private async Task SaveAsync(JobRecord job)
     {
+        // After a failed save, other jobs' rows may be behind too; they are few, so then write them all.
+        var catchUp = _unsaved;
+        _unsaved = true;
         await state.WriteStateAsync();
-        await store.SaveJobAsync(Spec.ExperimentId, job.ToStatus());
+        foreach (var other in catchUp ? S.Jobs : [job]) await store.SaveJobAsync(Spec.ExperimentId, other.ToStatus());
         await store.SetExperimentStatusAsync(Spec.ExperimentId, S.State, S.TrainFlops, S.Reason);
+        _unsaved = false;
         NotifySweep();
     }
 

@@ -26,7 +26,7 @@ public sealed class ElectraFinetuneEvaluator : IFinetuneEvaluator
         var task = TaskNames.GetValueOrDefault(request.Task) ?? throw new ArgumentException($"unknown evaluation task '{request.Task}'");
         var squad = request.Task.StartsWith("squad", StringComparison.Ordinal);
         var data = (squad ? request.SquadDataDirectory : request.GlueDataDirectory)
-            ?? throw new InvalidOperationException($"no data for {request.Task}: set ElectraLab:Jobs:{(squad ? "Squad" : "Glue")}DataDirectory on the silo");
+            ?? throw new JobInputException($"no data for {request.Task}: set ElectraLab:Jobs:{(squad ? "Squad" : "Glue")}DataDirectory on the silo");
         var sets = new List<string>();
         if (request.SettingsJson is { } settings && JsonNode.Parse(settings) is JsonObject overrides)
         {

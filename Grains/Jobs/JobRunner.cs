@@ -203,12 +203,15 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
     {
         var a = job.Assignment;
         var experiment = _grains.GetGrain<IExperimentGrain>(a.Job.ExperimentId);
-        var payload = Await(experiment.GetJobPayloadAsync(a.Job.JobId));
-        var latest = payload.Kind == JobKind.Pretrain ? Await(_checkpoints.GetLatestAsync(payload.ExperimentId)) : null;
-        if (!Await(experiment.JobStartedAsync(new JobStarted(a.Job.JobId, a.DispatchId, SiloKey, slot.Index, slot.Device, latest?.Step))))
+        var payload = Durable(() => experiment.GetJobPayloadAsync(a.Job.JobId), "reading the job", job.Token);
+        var latest = payload.Kind == JobKind.Pretrain
+            ? Durable(() => _checkpoints.GetLatestAsync(payload.ExperimentId), "finding the latest checkpoint", job.Token)
+            : null;
+        var started = new JobStarted(a.Job.JobId, a.DispatchId, SiloKey, slot.Index, slot.Device, latest?.Step);
+        if (!Durable(() => experiment.JobStartedAsync(started), "reporting the start", job.Token))
         {
             // A stale dispatch (the job was re-queued or the experiment ended): do nothing, but free the slot.
-            Await(experiment.JobFinishedAsync(new JobOutcome(a.Job.JobId, a.DispatchId, JobState.Cancelled, 0, 0, "stale dispatch")));
+            ReportOutcome(experiment, new JobOutcome(a.Job.JobId, a.DispatchId, JobState.Cancelled, 0, 0, "stale dispatch"));
             return;
         }
         _logger.LogInformation("Job {JobId} ({Kind}) started on slot {Slot} ({Device})", a.Job.JobId, payload.Kind, slot.Index, slot.Device);
@@ -231,10 +234,17 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
         {
             outcome = job.Stopped(0, 0);
         }
+        catch (Exception e) when (JobFailures.IsCausedByInput(e))
+        {
+            // Its input is wrong: every attempt would fail the same way, so the experiment fails now, with one line.
+            var reason = JobFailures.Reason(e);
+            _logger.LogWarning("Job {JobId} cannot run: {Reason}", a.Job.JobId, reason);
+            outcome = new JobOutcome(a.Job.JobId, a.DispatchId, JobState.Failed, job.Step, job.TrainFlops, reason, Permanent: true);
+        }
         catch (Exception e)
         {
             _logger.LogError(e, "Job {JobId} failed", a.Job.JobId);
-            outcome = new JobOutcome(a.Job.JobId, a.DispatchId, JobState.Failed, job.Step, job.TrainFlops, $"{e.GetType().Name}: {e.Message}");
+            outcome = new JobOutcome(a.Job.JobId, a.DispatchId, JobState.Failed, job.Step, job.TrainFlops, JobFailures.Reason(e));
         }
         finally
         {
@@ -258,7 +268,7 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
         {
             try
             {
-                Await(experiment.JobFinishedAsync(outcome));
+                OutageRetry.Run(() => experiment.JobFinishedAsync(outcome), $"Job {outcome.JobId}: reporting its outcome", _logger, _stopping.Token);
                 return;
             }
             catch (Exception e) when (attempt < 5 && !_stopping.IsCancellationRequested)
@@ -311,12 +321,14 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
         var a = job.Assignment;
         var config = PretrainingConfigLoader.FromJson(payload.ConfigJson);
         config = config with { Device = slot.Device, NumThreads = config.NumThreads > 0 ? Math.Min(config.NumThreads, slot.Threads) : slot.Threads };
-        var dataDir = config.DataDir ?? throw new InvalidOperationException("config key 'data_dir' is required");
+        var dataDir = config.DataDir ?? throw new JobInputException("config key 'data_dir' is required");
+        if (!Directory.Exists(dataDir)) throw new JobInputException($"data_dir '{dataDir}' does not exist on silo {SiloKey}");
         using var trainer = new Pretrainer(config, DatasetBatchSource.Factory(dataDir, config.TrainBatchSize, config.Seed),
             DatasetBatchSource.SpecialTokensOf(dataDir));
         if (latest is not null)
         {
-            var folder = Await(CheckpointTransfer.DownloadAsync(_checkpoints, latest, Path.Combine(work, "restore")));
+            var folder = Durable(() => CheckpointTransfer.DownloadAsync(_checkpoints, latest, Path.Combine(work, "restore")),
+                "downloading the checkpoint to resume from", job.Token);
             trainer.LoadCheckpoint(folder);
             _logger.LogInformation("Job {JobId} resumed from step {Step}", a.Job.JobId, trainer.Step);
         }
@@ -334,7 +346,8 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
             if (job.Token.IsCancellationRequested)
             {
                 // A silo shutting down keeps the progress since the last checkpoint; a cancelled experiment does not need it.
-                if (_stopping.IsCancellationRequested && trainer.Step > saved) Save(trainer, payload, a, work, Storage.Entities.Checkpoint.TrainingState);
+                if (_stopping.IsCancellationRequested && trainer.Step > saved)
+                    Save(trainer, payload, a, work, Storage.Entities.Checkpoint.TrainingState, CancellationToken.None);
                 return job.Stopped(trainer.Step, trainer.TrainFlops);
             }
             trainer.TrainStep();
@@ -355,10 +368,10 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
                     var rule = payload.EarlyStopping!;
                     var value = metrics.AsPairs().FirstOrDefault(p => p.Key == rule.Metric);
                     if (value.Key is null) throw new InvalidOperationException($"early_stopping.metric '{rule.Metric}' is not a pre-training metric");
-                    if (!Await(sweep.ReportRungAsync(payload.ExperimentId, step, value.Value)))
+                    if (!Durable(() => sweep.ReportRungAsync(payload.ExperimentId, step, value.Value), "reporting a rung", job.Token))
                     {
                         // The decision is final: the run stops here, with the metrics it wrote so far.
-                        Await(_metrics.FlushAsync());
+                        Await(_metrics.FlushAsync(job.Token));
                         return new JobOutcome(a.Job.JobId, a.DispatchId, JobState.StoppedEarly, step, trainer.TrainFlops,
                             $"stopped early at step {step}: {rule.Metric} {value.Value:G4} lost at rung {step} ({rule.Rule})");
                     }
@@ -366,32 +379,36 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
             }
             if (step % interval == 0 || step == end)
             {
-                Save(trainer, payload, a, work, Storage.Entities.Checkpoint.TrainingState);
+                Save(trainer, payload, a, work, Storage.Entities.Checkpoint.TrainingState, job.Token);
                 saved = step;
             }
             if (milestones.Count > 0 && trainer.TrainFlops >= milestones.Peek())
             {
                 while (milestones.Count > 0 && trainer.TrainFlops >= milestones.Peek()) milestones.Dequeue();
-                Save(trainer, payload, a, work, MilestoneKind);
-                Await(experiment.MilestoneReachedAsync(a.Job.JobId, a.DispatchId, step));
+                Save(trainer, payload, a, work, MilestoneKind, job.Token);
+                Durable(() => experiment.MilestoneReachedAsync(a.Job.JobId, a.DispatchId, step), "reporting a FLOP milestone", job.Token);
             }
         }
-        if (saved != trainer.Step) Save(trainer, payload, a, work, Storage.Entities.Checkpoint.TrainingState);
+        if (saved != trainer.Step) Save(trainer, payload, a, work, Storage.Entities.Checkpoint.TrainingState, job.Token);
         return new JobOutcome(a.Job.JobId, a.DispatchId, JobState.Succeeded, trainer.Step, trainer.TrainFlops, null);
     }
 
     /// <summary>
     /// Writes a checkpoint to PostgreSQL. Metrics are flushed first: once a checkpoint at step N is visible, every metric
     /// up to N is stored, so a job resumed from it never leaves a gap (later steps are replayed, idempotently).
+    /// During a database outage this waits (training pauses at the checkpoint) until the database is back.
     /// </summary>
-    private void Save(Pretrainer trainer, JobPayload payload, JobAssignment a, string work, string kind)
+    private void Save(Pretrainer trainer, JobPayload payload, JobAssignment a, string work, string kind, CancellationToken cancellationToken)
     {
         var folder = trainer.SaveCheckpoint(work);
-        Await(_metrics.FlushAsync());
-        Await(CheckpointTransfer.UploadAsync(_checkpoints, payload.ExperimentId, trainer.Step, kind, folder, a.Job.JobId));
+        var step = trainer.Step;
+        Await(_metrics.FlushAsync(cancellationToken));
+        Durable(() => CheckpointTransfer.UploadAsync(_checkpoints, payload.ExperimentId, step, kind, folder, a.Job.JobId),
+            $"uploading the step-{step} checkpoint", cancellationToken);
         if (kind == Storage.Entities.Checkpoint.TrainingState)
         {
-            Await(_checkpoints.ApplyRetentionAsync(payload.ExperimentId, new RetentionPolicy(payload.Checkpoints.KeepLast)));
+            Durable(() => _checkpoints.ApplyRetentionAsync(payload.ExperimentId, new RetentionPolicy(payload.Checkpoints.KeepLast)),
+                "applying checkpoint retention", cancellationToken);
         }
     }
 
@@ -399,23 +416,31 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
     {
         var a = job.Assignment;
         var step = payload.CheckpointStep ?? throw new InvalidOperationException("a finetune-eval job needs a checkpoint step");
-        var all = Await(_checkpoints.ListAsync(payload.ExperimentId));
+        var all = Durable(() => _checkpoints.ListAsync(payload.ExperimentId), "listing checkpoints", job.Token);
         var checkpoint = all.Where(c => c.Step == step && c.Kind is Storage.Entities.Checkpoint.TrainingState or MilestoneKind)
             .OrderBy(c => c.Kind == Storage.Entities.Checkpoint.TrainingState ? 0 : 1).FirstOrDefault()
-            ?? throw new InvalidOperationException($"no checkpoint at step {step} to evaluate");
-        var folder = Await(CheckpointTransfer.DownloadAsync(_checkpoints, checkpoint, Path.Combine(work, "checkpoint")));
+            ?? throw new JobInputException($"no checkpoint at step {step} to evaluate");
+        var folder = Durable(() => CheckpointTransfer.DownloadAsync(_checkpoints, checkpoint, Path.Combine(work, "checkpoint")),
+            $"downloading the step-{step} checkpoint", job.Token);
         var evaluation = _evaluator.Evaluate(new FinetuneEvalRequest(folder, payload.ConfigJson, payload.Task!, payload.FinetuneSeeds,
             _options.GlueDataDirectory, _options.SquadDataDirectory, payload.Evaluations.FinetuneConfigJson, slot.Device, slot.Threads,
             Path.Combine(work, "finetune")), job.Token);
         if (job.Token.IsCancellationRequested) return job.Stopped(step, 0);
-        Await(_results.AddAsync(evaluation.Scores
+        var rows = evaluation.Scores
             .Select(s => new EvaluationResultRow(payload.ExperimentId, step, payload.Task!, s.Metric, s.Seed, s.Value, a.Job.JobId))
-            .ToList()));
+            .ToList();
+        Durable(() => _results.AddAsync(rows), "storing evaluation results", job.Token);
         return new JobOutcome(a.Job.JobId, a.DispatchId, JobState.Succeeded, step, 0, null);
     }
 
+    /// <summary>An idempotent storage or grain call from a job thread that waits out a database outage.</summary>
+    private T Durable<T>(Func<Task<T>> call, string what, CancellationToken cancellationToken) =>
+        OutageRetry.Run(call, what, _logger, cancellationToken);
+
+    private void Durable(Func<Task> call, string what, CancellationToken cancellationToken) =>
+        OutageRetry.Run(call, what, _logger, cancellationToken);
+
     /// <summary>Waits for a task on a job thread (never on a grain's scheduler).</summary>
-    private static T Await<T>(Task<T> task) => task.GetAwaiter().GetResult();
 
     private static void Await(Task task) => task.GetAwaiter().GetResult();
 

@@ -1,9 +1,10 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using ElectraLab.Contracts.Experiments;
 using ElectraLab.Contracts.Sweeps;
 using ElectraLab.Electra.Modeling;
 using ElectraLab.Electra.Pretraining;
+using ElectraLab.Storage.Resilience;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -16,7 +17,10 @@ namespace ElectraLab.Grains.Records;
 /// </summary>
 public sealed class PlatformStore(NpgsqlDataSource dataSource)
 {
-    public async Task<Guid> EnsureTeamAsync(string team)
+    public Task<Guid> EnsureTeamAsync(string team) =>
+        DatabaseRetry.RunAsync(ct => EnsureTeamOnceAsync(team), RetryPolicy.Request, dataSource);
+
+    private async Task<Guid> EnsureTeamOnceAsync(string team)
     {
         await using var command = dataSource.CreateCommand("""
             INSERT INTO teams (id, name, created_at) VALUES ($1, $2, now())
@@ -29,7 +33,10 @@ public sealed class PlatformStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>The sweep and all its experiments in one transaction.</summary>
-    public async Task SaveSweepAsync(Guid sweepId, SweepSpec spec, string specJson, IReadOnlyList<ExperimentSpec> experiments)
+    public Task SaveSweepAsync(Guid sweepId, SweepSpec spec, string specJson, IReadOnlyList<ExperimentSpec> experiments) =>
+        DatabaseRetry.RunAsync(ct => SaveSweepOnceAsync(sweepId, spec, specJson, experiments), RetryPolicy.Request, dataSource);
+
+    private async Task SaveSweepOnceAsync(Guid sweepId, SweepSpec spec, string specJson, IReadOnlyList<ExperimentSpec> experiments)
     {
         var teamId = await EnsureTeamAsync(spec.Team);
         await using var connection = await dataSource.OpenConnectionAsync();
@@ -87,7 +94,10 @@ public sealed class PlatformStore(NpgsqlDataSource dataSource)
         }
     }
 
-    public async Task SetSweepStatusAsync(Guid sweepId, string status)
+    public Task SetSweepStatusAsync(Guid sweepId, string status) =>
+        DatabaseRetry.RunAsync(ct => SetSweepStatusOnceAsync(sweepId, status), RetryPolicy.Request, dataSource);
+
+    private async Task SetSweepStatusOnceAsync(Guid sweepId, string status)
     {
         await using var command = dataSource.CreateCommand("UPDATE sweeps SET status = $2 WHERE id = $1");
         command.Parameters.Add(new() { Value = sweepId });
@@ -95,21 +105,27 @@ public sealed class PlatformStore(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync();
     }
 
-    public async Task SetExperimentStatusAsync(Guid experimentId, ExperimentState state, double trainFlops, string? notes)
+    public Task SetExperimentStatusAsync(Guid experimentId, ExperimentState state, double trainFlops, string? reason) =>
+        DatabaseRetry.RunAsync(ct => SetExperimentStatusOnceAsync(experimentId, state, trainFlops, reason), RetryPolicy.Request, dataSource);
+
+    private async Task SetExperimentStatusOnceAsync(Guid experimentId, ExperimentState state, double trainFlops, string? reason)
     {
         await using var command = dataSource.CreateCommand("""
-            UPDATE experiments SET status = $2, train_flops = greatest(train_flops, $3), notes = coalesce($4, notes), updated_at = now()
+            UPDATE experiments SET status = $2, train_flops = greatest(train_flops, $3), failure_reason = $4, updated_at = now()
             WHERE id = $1
             """);
         command.Parameters.Add(new() { Value = experimentId });
         command.Parameters.Add(new() { Value = state.ToStorageName() });
         command.Parameters.Add(new() { Value = trainFlops });
-        command.Parameters.Add(new() { Value = (object?)notes ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)reason ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         await command.ExecuteNonQueryAsync();
     }
 
     /// <summary>Upserts a job row. Noop jobs (platform measurements) have no row: the jobs table knows only real kinds.</summary>
-    public async Task SaveJobAsync(Guid experimentId, JobStatus job)
+    public Task SaveJobAsync(Guid experimentId, JobStatus job) =>
+        DatabaseRetry.RunAsync(ct => SaveJobOnceAsync(experimentId, job), RetryPolicy.Request, dataSource);
+
+    private async Task SaveJobOnceAsync(Guid experimentId, JobStatus job)
     {
         if (job.Kind == JobKind.Noop) return;
         await using var command = dataSource.CreateCommand("""

@@ -131,7 +131,11 @@ public sealed class SweepGrain(
         if (S.State != SweepStatus.Running || S.ExperimentIds.Count == 0) return;
         if (S.ExperimentIds.All(id => _statuses.TryGetValue(id, out var s) && s.State.IsTerminal()))
         {
-            S.State = SweepStatus.Completed;
+            // "completed" means something did: a sweep whose experiments all failed says so.
+            var states = S.ExperimentIds.Select(id => _statuses[id].State).ToList();
+            S.State = states.Any(s => s is ExperimentState.Completed or ExperimentState.StoppedEarly) || !states.Contains(ExperimentState.Failed)
+                ? SweepStatus.Completed
+                : SweepStatus.Failed;
             await state.WriteStateAsync();
             await store.SetSweepStatusAsync(this.GetPrimaryKey(), S.State);
         }

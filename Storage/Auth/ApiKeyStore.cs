@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using Npgsql;
 using ElectraLab.Storage.Resilience;
+using Npgsql;
 
 namespace ElectraLab.Storage.Auth;
 

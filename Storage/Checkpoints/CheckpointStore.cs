@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Security.Cryptography;
-using Npgsql;
 using ElectraLab.Storage.Resilience;
+using Npgsql;
 using NpgsqlTypes;
 
 namespace ElectraLab.Storage.Checkpoints;

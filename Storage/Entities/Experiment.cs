@@ -18,7 +18,10 @@ public sealed class Experiment
     public long Seed { get; set; }
     public string Status { get; set; } = "created";
     public string[] Tags { get; set; } = [];
+    /// <summary>The user's notes; never written by the platform.</summary>
     public string? Notes { get; set; }
+    /// <summary>Why the experiment failed, was cancelled or stopped early, in one line; null while it runs or when it completed.</summary>
+    public string? FailureReason { get; set; }
     public double TrainFlops { get; set; }
     public Guid? CreatedBy { get; set; }
     public DateTimeOffset CreatedAt { get; set; }

@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using ElectraLab.Storage.Resilience;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace ElectraLab.Storage.Metrics;

@@ -220,6 +220,10 @@ namespace ElectraLab.Storage.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("created_by");
 
+                    b.Property<string>("FailureReason")
+                        .HasColumnType("text")
+                        .HasColumnName("failure_reason");
+
                     b.Property<double>("GeneratorSize")
                         .HasColumnType("double precision")
                         .HasColumnName("generator_size");

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Npgsql;
 using ElectraLab.Storage.Resilience;
+using Npgsql;
 
 namespace ElectraLab.Storage.Queries;
 
@@ -39,8 +39,8 @@ public sealed class ExperimentComparisonQueries(NpgsqlDataSource dataSource)
             while (await reader.ReadAsync(cancellationToken))
             {
                 var summary = ExperimentHistoryQueries.ReadSummary(reader);
-                var results = ParseResults(reader.GetString(14));
-                found[summary.Id] = (new ComparedExperiment(summary, results), reader.GetString(13));
+                var results = ParseResults(reader.GetString(15));
+                found[summary.Id] = (new ComparedExperiment(summary, results), reader.GetString(14));
             }
         }
         var ordered = experimentIds.Where(found.ContainsKey).Distinct().Select(id => found[id]).ToList();

@@ -1,5 +1,5 @@
-using Npgsql;
 using ElectraLab.Storage.Resilience;
+using Npgsql;
 
 namespace ElectraLab.Storage.Queries;
 
@@ -11,7 +11,7 @@ public sealed record ExperimentHistoryQuery(
 public sealed record ExperimentSummary(
     Guid Id, string Name, string Objective, string Status, IReadOnlyList<string> Tags, string? Notes, string ModelSize,
     long Params, double GeneratorSize, double TrainFlops, Guid? SweepId, Guid? ParentExperimentId,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt, string? FailureReason = null);
 
 /// <summary>
 /// A team's experiments, newest first unless <see cref="ExperimentHistoryQuery.Sort"/> says otherwise (a column of
@@ -22,7 +22,7 @@ public sealed class ExperimentHistoryQueries(NpgsqlDataSource dataSource)
 {
     internal const string SummaryColumns =
         "e.id, e.name, e.objective, e.status, e.tags, e.notes, e.model_size, e.params, e.generator_size, " +
-        "e.train_flops, e.sweep_id, e.parent_experiment_id, e.created_at";
+        "e.train_flops, e.sweep_id, e.parent_experiment_id, e.created_at, e.failure_reason";
 
     public const string DefaultSort = "-created_at";
 
@@ -125,5 +125,6 @@ public sealed class ExperimentHistoryQueries(NpgsqlDataSource dataSource)
         reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
         reader.GetFieldValue<string[]>(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetString(6),
         reader.GetInt64(7), reader.GetDouble(8), reader.GetDouble(9), reader.IsDBNull(10) ? null : reader.GetGuid(10),
-        reader.IsDBNull(11) ? null : reader.GetGuid(11), reader.GetFieldValue<DateTimeOffset>(12));
+        reader.IsDBNull(11) ? null : reader.GetGuid(11), reader.GetFieldValue<DateTimeOffset>(12),
+        reader.IsDBNull(13) ? null : reader.GetString(13));
 }

@@ -1,6 +1,6 @@
+using ElectraLab.Storage.Resilience;
 using ElectraLab.Storage.Results;
 using Npgsql;
-using ElectraLab.Storage.Resilience;
 
 namespace ElectraLab.Storage.Queries;
 

@@ -1,6 +1,6 @@
 using ElectraLab.Storage.Entities;
-using Npgsql;
 using ElectraLab.Storage.Resilience;
+using Npgsql;
 using NpgsqlTypes;
 
 namespace ElectraLab.Storage.Queries;

@@ -1,5 +1,5 @@
-using Npgsql;
 using ElectraLab.Storage.Resilience;
+using Npgsql;
 using NpgsqlTypes;
 
 namespace ElectraLab.Storage.Results;

@@ -27,7 +27,7 @@ public static class SweepWatcher
             var state = Normalize(Formatting.Text(sweep["status"]));
             var done = lines.Count(l => Terminal.Contains(l.State));
             board.Draw(lines, $"sweep {Formatting.Text(sweep["name"])} ({sweepId}): {state}, {done}/{lines.Count} finished");
-            var finished = onlyExperiment is null ? state is "completed" or "cancelled" : lines.All(l => Terminal.Contains(l.State));
+            var finished = onlyExperiment is null ? state is "completed" or "cancelled" or "failed" : lines.All(l => Terminal.Contains(l.State));
             if (finished) return sweep;
             await Task.Delay(interval, cancellationToken);
         }
