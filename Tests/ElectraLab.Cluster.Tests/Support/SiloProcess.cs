@@ -30,7 +30,8 @@ public sealed class SiloProcess : IDisposable
         }
     }
 
-    public static SiloProcess Start(string name, IReadOnlyDictionary<string, string> settings)
+    /// <param name="httpPort">The web server's port (the dashboard, and the API when co-hosted); 0: any free port.</param>
+    public static SiloProcess Start(string name, IReadOnlyDictionary<string, string> settings, int httpPort = 0)
     {
         var siloPort = FreePort();
         var gatewayPort = FreePort();
@@ -44,7 +45,7 @@ public sealed class SiloProcess : IDisposable
         };
         info.ArgumentList.Add(dll);
         info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add("http://127.0.0.1:0");
+        info.ArgumentList.Add($"http://127.0.0.1:{httpPort}");
         foreach (var (key, value) in settings) info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         info.Environment["Orleans__SiloPort"] = siloPort.ToString();
         info.Environment["Orleans__GatewayPort"] = gatewayPort.ToString();
@@ -80,7 +81,7 @@ public sealed class SiloProcess : IDisposable
         lock (_log) _log.Append(name).Append(": ").AppendLine(line);
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
