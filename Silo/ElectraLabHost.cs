@@ -22,8 +22,9 @@ public static class ElectraLabHost
             builder.AddElectraLabApi();
         }
         var app = builder.Build();
-        if (hostApi) app.MapElectraLabApi();
+        // The dashboard's guard runs first, so the API's exception and status-code handling never sees its requests.
         app.MapElectraLabSilo(app.Configuration);
+        if (hostApi) app.MapElectraLabApi();
         return app;
     }
 }

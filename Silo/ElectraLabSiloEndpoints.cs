@@ -5,14 +5,18 @@ namespace ElectraLab.Silo;
 public static class ElectraLabSiloEndpoints
 {
     /// <summary>
-    /// The silo's own endpoints on the host's web server: /healthz, and the Orleans dashboard at /dashboard. Both are
-    /// anonymous even when the API is co-hosted (whose fallback policy demands a key): the health check is for
-    /// orchestrators, and the dashboard shows cluster internals, not a team's data.
+    /// The silo's own endpoints on the host's web server: /healthz (anonymous: it is for orchestrators) and the Orleans
+    /// dashboard at /dashboard, for the admin only (<see cref="DashboardAccess"/>; its own check, since a silo without
+    /// the co-hosted API has no authentication scheme). Call before the endpoints are mapped.
     /// </summary>
-    public static IEndpointRouteBuilder MapElectraLabSilo(this IEndpointRouteBuilder endpoints, IConfiguration configuration)
+    public static WebApplication MapElectraLabSilo(this WebApplication app, IConfiguration configuration)
     {
-        if (configuration.GetValue("Orleans:Dashboard:Enabled", true)) endpoints.MapOrleansDashboard("/dashboard").AllowAnonymous();
-        endpoints.MapGet("/healthz", () => Results.Ok("ok")).AllowAnonymous();
-        return endpoints;
+        if (DashboardAccess.IsServed(configuration))
+        {
+            app.UseDashboardAccess(configuration);
+            app.MapOrleansDashboard(DashboardAccess.Path).AllowAnonymous();
+        }
+        app.MapGet("/healthz", () => Results.Ok("ok")).AllowAnonymous();
+        return app;
     }
 }

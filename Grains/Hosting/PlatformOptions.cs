@@ -37,6 +37,18 @@ public sealed class JobOptions
 
     /// <summary>SQuAD data (train/dev JSON) for finetune-eval jobs.</summary>
     public string? SquadDataDirectory { get; set; }
+
+    /// <summary>
+    /// The command that starts a job's worker process; default: <c>dotnet ElectraLab.Silo.dll worker</c> from the host's
+    /// own folder (<see cref="Jobs.Workers.WorkerCommand.Resolve"/>).
+    /// </summary>
+    public string? WorkerCommand { get; set; }
+
+    /// <summary>A worker that reports nothing for this long (no step, no message) is presumed hung, killed, and the attempt fails.</summary>
+    public TimeSpan WorkerHangTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a cancelled worker may take to stop between steps before it is killed.</summary>
+    public TimeSpan WorkerStopGrace { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>The scheduler, bound from <c>ElectraLab:Scheduler</c>.</summary>

@@ -19,18 +19,22 @@ public sealed class EmbeddedStack : IAsyncDisposable
     private readonly LocalPostgres _postgres;
     private readonly WebApplication _app;
 
-    private EmbeddedStack(FileStream @lock, LocalPostgres postgres, WebApplication app, Uri server, string apiKey)
+    private EmbeddedStack(FileStream @lock, LocalPostgres postgres, WebApplication app, Uri server, string apiKey, string credentialsFile)
     {
         _lock = @lock;
         _postgres = postgres;
         _app = app;
         Server = server;
         ApiKey = apiKey;
+        CredentialsFile = credentialsFile;
     }
 
     public Uri Server { get; }
 
     public string ApiKey { get; }
+
+    /// <summary>The file holding the stack's admin and user keys.</summary>
+    public string CredentialsFile { get; }
 
     public static async Task<EmbeddedStack> StartAsync(StackSettings settings, TextWriter log, CancellationToken cancellationToken)
     {
@@ -62,7 +66,7 @@ public sealed class EmbeddedStack : IAsyncDisposable
             log.WriteLine($"silo and API up at {server} ({settings.CpuSlots} CPU slot{(settings.CpuSlots == 1 ? "" : "s")} × " +
                           $"{settings.ThreadsPerSlot} thread{(settings.ThreadsPerSlot == 1 ? "" : "s")})");
             var key = await credentials.EnsureUserKeyAsync(server, cancellationToken);
-            return new EmbeddedStack(stackLock, postgres, app, server, key);
+            return new EmbeddedStack(stackLock, postgres, app, server, key, credentials.FilePath);
         }
         catch
         {

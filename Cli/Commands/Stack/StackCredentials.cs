@@ -22,6 +22,9 @@ public sealed class StackCredentials
 
     public string AdminKey { get; }
 
+    /// <summary>Where the keys are kept (the dashboard's password is the admin key in it).</summary>
+    public string FilePath => _file;
+
     public string? UserKey { get; private set; }
 
     public static StackCredentials Load(string dataRoot)

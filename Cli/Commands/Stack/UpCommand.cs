@@ -25,7 +25,7 @@ public static class UpCommand
             output.WriteLine($"logged in as team '{EmbeddedStack.Team}' (saved in {ClientSettings.FilePath})");
             output.WriteLine($"  API        {stack.Server}api  (reference: {stack.Server}api/reference)");
             output.WriteLine($"  pages      {stack.Server}ui/leaderboard");
-            output.WriteLine($"  dashboard  {stack.Server}dashboard");
+            output.WriteLine($"  dashboard  {stack.Server}dashboard  (any user name; the password is adminKey in {stack.CredentialsFile})");
             output.WriteLine("  try        electralab submit examples/sweep.yaml --watch   (set data_dir and team: local)");
             output.WriteLine("Ctrl+C stops the silo and PostgreSQL.");
             try
