@@ -96,6 +96,7 @@ public static class PretrainCommand
         {
             PretrainingConfig saved;
             try { saved = PretrainingConfigLoader.FromJson(File.ReadAllText(savedPath)); }
+            catch (System.Text.Json.JsonException e) { throw JsonFiles.NotJson(savedPath, e); }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 throw new InvalidDataException($"{savedPath}: not a readable saved config ({UserError.Describe(e)}); use a new --out to start another run", e);

@@ -46,6 +46,7 @@ public sealed record PretrainingDataset(
             throw new InvalidDataException($"{path}: format version {dataset.FormatVersion}, expected {ShardFormat.Version}");
         if (dataset.MaxSeqLength is < 1 or > ushort.MaxValue)
             throw new InvalidDataException($"{path}: max_seq_length {dataset.MaxSeqLength} is outside [1, {ushort.MaxValue}]");
+        if (string.IsNullOrEmpty(dataset.VocabFile)) throw new InvalidDataException($"{path}: key 'vocab_file' is missing");
         if (dataset.VocabSize < 1) throw new InvalidDataException($"{path}: vocab_size {dataset.VocabSize} must be positive");
         if (dataset.Shards is null || dataset.Shards.Any(s => s is null || string.IsNullOrEmpty(s.File) || s.Examples < 0))
             throw new InvalidDataException($"{path}: key 'shards' must list each shard's file and example count");
