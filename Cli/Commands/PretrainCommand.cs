@@ -38,6 +38,7 @@ public static class PretrainCommand
             throw new UserInputException($"config key 'max_seq_length' is {config.MaxSeqLength} but the dataset was built with {dataset.MaxSeqLength}");
         if (dataset.VocabSize != config.VocabSize)
             throw new UserInputException($"config key 'vocab_size' is {config.VocabSize} but the dataset's vocabulary has {dataset.VocabSize} tokens");
+        dataset.VerifyShards(config.DataDir);
 
         Directory.CreateDirectory(outDir);
         File.WriteAllText(Path.Combine(outDir, ConfigFile), config.ToJson());

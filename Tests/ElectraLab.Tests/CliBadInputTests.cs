@@ -74,6 +74,7 @@ public sealed class CliBadInputTests
             _ => "'max_seq_length'"),
         ["pretrain-shard-offset-overflow"] = new(w => w.PretrainArgs(w.DatasetWithCorruptShards(CorruptIndexEntry)), _ => ".elshard"),
         ["pretrain-shard-count-overflow"] = new(w => w.PretrainArgs(w.DatasetWithCorruptShards(CorruptExampleCount)), _ => ".elshard"),
+        ["pretrain-shard-missing"] = new(w => w.PretrainArgs(w.DatasetWithoutAShard()), _ => ".elshard"),
         ["pretrain-shard-truncated"] = new(w => w.PretrainArgs(w.DatasetWithCorruptShards(bytes => bytes[..100])), _ => ".elshard"),
 
         // finetune
@@ -295,6 +296,13 @@ public sealed class CliBadInputTests
         {
             var copy = CopyDataset();
             foreach (var shard in Directory.GetFiles(copy, "*.elshard")) File.WriteAllBytes(shard, corrupt(File.ReadAllBytes(shard)));
+            return copy;
+        }
+
+        public string DatasetWithoutAShard()
+        {
+            var copy = CopyDataset();
+            File.Delete(Directory.GetFiles(copy, "*.elshard").Order(StringComparer.Ordinal).Last());
             return copy;
         }
 

@@ -58,6 +58,18 @@ public sealed record PretrainingDataset(
         return dataset;
     }
 
+    /// <summary>Opens every shard's header and index (not its records) and checks them against this manifest, so a
+    /// missing or corrupt shard is reported before a run spends time building its model.</summary>
+    public void VerifyShards(string directory)
+    {
+        foreach (var shard in Shards)
+        {
+            using var reader = new ShardReader(Path.Combine(directory, shard.File));
+            if (reader.Count != shard.Examples || reader.MaxSeqLength != MaxSeqLength)
+                throw new InvalidDataException($"{reader.Path}: {reader.Count} examples of up to {reader.MaxSeqLength} tokens, but {ManifestFile} says {shard.Examples} of up to {MaxSeqLength}");
+        }
+    }
+
     public void Save(string directory)
     {
         var path = Path.Combine(directory, ManifestFile);
