@@ -160,6 +160,17 @@ public sealed class CliBadInputTests
         Assert.All(ProcessCases, name => Assert.True(Cases.ContainsKey(name), name));
     }
 
+    [Fact]
+    public void UnexpectedException_IsOneLineWithItsType_UserErrorsLoseCSharpParameterNames()
+    {
+        Assert.Equal("unexpected InvalidCastException: bad cast (set ELECTRALAB_DEBUG=1 for the stack trace)",
+            UserError.Describe(new InvalidCastException("bad cast")));
+        Assert.Equal("max_seq_length must be in [5, 65535] (got 0)",
+            UserError.Describe(new ArgumentOutOfRangeException("options", 0, "max_seq_length must be in [5, 65535]")));
+        Assert.Equal("a.json: bad", UserError.Describe(UserError.Unwrap(new AggregateException(new InvalidDataException("a.json: bad")))));
+        Assert.Equal("two lines", UserError.Describe(new IOException("two\nlines")));
+    }
+
     [Theory, MemberData(nameof(InProcess))]
     public void BadInput_InProcess_OneErrorLineNamingIt(string name)
     {
