@@ -91,6 +91,13 @@ public sealed class CliBadInputTests
         ["finetune-set-unknown-key"] = new(w => ["finetune", "--task", "MRPC", "--model", w.Hf, "--data", w.Glue, "--out", w.Fresh("f"), "--set", "bogus_key=1"],
             _ => "'bogus_key'"),
 
+        ["finetune-glue-folder-missing"] = new(w => [.. w.FinetuneArgs("MRPC", w.Path("no-glue")), "--out", w.Fresh("f")], w => w.Path("no-glue")),
+        ["finetune-squad-train-corrupt"] = new(w => [.. w.FinetuneArgs("SQuAD1.1", w.SquadV1), "--set", $"train_file={w.Write("cut-train.json", "{\"data\": [")}", "--out", w.Fresh("f")],
+            w => w.Path("cut-train.json")),
+        ["finetune-squad-train-wrong-type"] = new(w => [.. w.FinetuneArgs("SQuAD1.1", w.SquadV1), "--set", $"train_file={w.Write("num-train.json", "{\"data\": [{\"paragraphs\": 7}]}")}",
+            "--out", w.Fresh("f")], w => w.Path("num-train.json")),
+        ["finetune-checkpoint-state-corrupt"] = new(w => [.. w.FinetuneArgs("MRPC", w.Glue, w.CheckpointWithState("{bad")), "--out", w.Fresh("f")], _ => "state.json"),
+
         // eval glue
         ["glue-unknown-task"] = new(w => ["eval", "glue", "--task", "Bogus", "--data-dir", w.Glue, "--predictions", w.EmptyFile], _ => "'Bogus'"),
         ["glue-data-dir-missing"] = new(w => ["eval", "glue", "--task", "MRPC", "--data-dir", w.Path("no-glue"), "--predictions", w.EmptyFile], w => w.Path("no-glue")),
@@ -293,6 +300,23 @@ public sealed class CliBadInputTests
             var manifest = PretrainingDataset.Load(Dataset);
             return ["pretrain", "--out", Fresh("r"), "--set", $"data_dir={dataset}", "--set", $"max_seq_length={manifest.MaxSeqLength}",
                 "--set", $"vocab_size={manifest.VocabSize}", "--set", "train_batch_size=2", "--set", "num_train_steps=1", "--set", "model_size=small"];
+        }
+
+        /// <summary>finetune arguments that pass the model and vocabulary checks (the fixture has 99 tokens, 64 positions).</summary>
+        public string[] FinetuneArgs(string task, string data, string? model = null)
+        {
+            var vocab = Path("vocab-99.txt");
+            if (!File.Exists(vocab)) File.WriteAllLines(vocab, File.ReadLines(Vocab).Take(99));
+            return ["finetune", "--task", task, "--model", model ?? Hf, "--data", data, "--set", "max_seq_length=64", "--set", $"vocab_file={vocab}"];
+        }
+
+        /// <summary>A checkpoint folder (model.safetensors + state.json) whose state.json holds <paramref name="state"/>.</summary>
+        public string CheckpointWithState(string state)
+        {
+            var checkpoint = CopyFolder(Hf, Fresh("step-00000001"));
+            File.Delete(System.IO.Path.Combine(checkpoint, "config.json"));
+            File.WriteAllText(System.IO.Path.Combine(checkpoint, "state.json"), state);
+            return checkpoint;
         }
 
         public string DatasetWithManifest(string manifest)
