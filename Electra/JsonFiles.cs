@@ -11,15 +11,16 @@ public static class JsonFiles
     /// <summary>The file's text; a missing file or a folder in its place is a <see cref="FileNotFoundException"/> naming it.</summary>
     public static string ReadText(string path)
     {
-        if (Directory.Exists(path)) throw new FileNotFoundException($"{path}: is a folder, expected a file", path);
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
+        RequireFile(path);
         return File.ReadAllText(path);
     }
 
+    /// <summary>Parses from the file as it streams in (SQuAD training files run to tens of megabytes).</summary>
     public static JsonDocument ParseDocument(string path)
     {
-        var text = ReadText(path);
-        try { return JsonDocument.Parse(text); }
+        RequireFile(path);
+        using var stream = File.OpenRead(path);
+        try { return JsonDocument.Parse(stream); }
         catch (JsonException e) { throw NotJson(path, e); }
     }
 
@@ -28,6 +29,12 @@ public static class JsonFiles
         var text = ReadText(path);
         try { return JsonNode.Parse(text); }
         catch (JsonException e) { throw NotJson(path, e); }
+    }
+
+    private static void RequireFile(string path)
+    {
+        if (Directory.Exists(path)) throw new FileNotFoundException($"{path}: is a folder, expected a file", path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
     }
 
     /// <summary>"path: not valid JSON at line 3, byte 7: ..." from the parser's exception (its position is 0-based).</summary>
