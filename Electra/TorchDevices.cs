@@ -12,7 +12,8 @@ public static class TorchDevices
         if (string.IsNullOrEmpty(requested) || requested == "auto")
             return cuda.is_available() ? CUDA : CPU;
         if (requested.StartsWith("cuda", StringComparison.Ordinal) && !cuda.is_available())
-            throw new InvalidOperationException($"device '{requested}' was requested but this libtorch sees no CUDA device");
-        return new Device(requested);
+            throw new ArgumentException($"device '{requested}' was requested but this libtorch sees no CUDA device");
+        try { return new Device(requested); }
+        catch (ArgumentException e) { throw new ArgumentException($"device '{requested}' is not one of auto, cpu, cuda, cuda:N", e); }
     }
 }

@@ -32,7 +32,7 @@ public static class DataCommands
             var clock = Stopwatch.StartNew();
             var counts = ShowProgress(parse.InvocationConfiguration.Output, "counting words", totalBytes, () => Interlocked.Read(ref done),
                 () => WordCounter.Count(files, !parse.GetValue(noLowerCase), parse.GetValue(threads), b => Interlocked.Add(ref done, b)));
-            if (counts.Count == 0) throw new UserInputException("the input files hold no text");
+            if (counts.Count == 0) throw new UserInputException($"{TextInputs.Describe(files)}: the input holds no text");
             var vocab = new VocabTrainer { VocabSize = parse.GetValue(size) }.Train(counts);
             VocabTrainer.Write(vocab, target);
             parse.InvocationConfiguration.Output.WriteLine(

@@ -7,6 +7,8 @@ using System.Text.Json.Nodes;
 using ElectraLab.Electra;
 using ElectraLab.Electra.Data.Pretraining;
 using ElectraLab.Electra.Pretraining;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 
 namespace ElectraLab.Cli.Commands;
 
@@ -36,6 +38,7 @@ public static class PretrainCommand
             throw new UserInputException($"config key 'max_seq_length' is {config.MaxSeqLength} but the dataset was built with {dataset.MaxSeqLength}");
         if (dataset.VocabSize != config.VocabSize)
             throw new UserInputException($"config key 'vocab_size' is {config.VocabSize} but the dataset's vocabulary has {dataset.VocabSize} tokens");
+        dataset.VerifyShards(config.DataDir);
 
         Directory.CreateDirectory(outDir);
         File.WriteAllText(Path.Combine(outDir, ConfigFile), config.ToJson());
@@ -88,11 +91,17 @@ public static class PretrainCommand
     /// <summary>Defaults → file → --set; a run folder that already has a config must agree with it.</summary>
     private static PretrainingConfig ResolveConfig(string? configFile, string outDir, string[] sets)
     {
-        var config = PretrainingConfigLoader.Load(configFile, sets);
+        var config = LoadConfig(configFile, sets);
         var savedPath = Path.Combine(outDir, ConfigFile);
         if (File.Exists(savedPath) && PretrainingCheckpoint.Latest(outDir) is not null)
         {
-            var saved = PretrainingConfigLoader.FromJson(File.ReadAllText(savedPath));
+            PretrainingConfig saved;
+            try { saved = PretrainingConfigLoader.FromJson(File.ReadAllText(savedPath)); }
+            catch (System.Text.Json.JsonException e) { throw JsonFiles.NotJson(savedPath, e); }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw new InvalidDataException($"{savedPath}: not a readable saved config ({UserError.Describe(e)}); use a new --out to start another run", e);
+            }
             var a = JsonNode.Parse(saved.ToJson())!.AsObject();
             var b = JsonNode.Parse(config.ToJson())!.AsObject();
             var differing = a.Where(kv => !JsonNode.DeepEquals(kv.Value, b[kv.Key])).Select(kv => kv.Key).ToList();
@@ -100,6 +109,67 @@ public static class PretrainCommand
                 throw new UserInputException($"{outDir} holds a run with a different config ({string.Join(", ", differing)}); use a new --out to start another run");
         }
         return config;
+    }
+
+    // PretrainingConfigLoader turns YAML into a tree recursively: a file nested thousands deep overflows the stack
+    // (which no catch survives), aliases can expand without bound, and a non-scalar key escapes as a cast error.
+    // Until the loader limits this itself, the CLI checks a YAML file's structure first, event by event with no
+    // recursion, and names the file in any failure the loader still reports as a bug.
+    internal const int MaxConfigDepth = 32;
+
+    internal static PretrainingConfig LoadConfig(string? file, string[] sets)
+    {
+        if (file is not null && Path.GetExtension(file).ToLowerInvariant() is ".yaml" or ".yml" && File.Exists(file)) CheckYaml(file);
+        try
+        {
+            return PretrainingConfigLoader.Load(file, sets);
+        }
+        catch (InvalidDataException e) when (file is not null && e.InnerException is System.Text.Json.JsonException json)
+        {
+            throw JsonFiles.NotJson(file, json);
+        }
+        catch (Exception e) when (!UserError.IsUserError(e) && e is not OperationCanceledException)
+        {
+            throw new InvalidDataException($"{file ?? "--set"}: cannot read the config ({UserError.Describe(e)})", e);
+        }
+    }
+
+    private static void CheckYaml(string file)
+    {
+        using var reader = new StreamReader(file);
+        var parser = new Parser(reader);
+        // One entry per open mapping or sequence: whether it is a mapping whose next node is a key.
+        var open = new Stack<(bool Mapping, bool ExpectKey)>();
+        try
+        {
+            while (parser.MoveNext())
+            {
+                var current = parser.Current!;
+                if (current is MappingEnd or SequenceEnd)
+                {
+                    open.Pop();
+                    continue;
+                }
+                if (current is not (NodeEvent or AnchorAlias)) continue;
+                string where = $"{file}: line {current.Start.Line}, column {current.Start.Column}";
+                if (current is AnchorAlias) throw new InvalidDataException($"{where}: aliases (*name) are not supported in a config");
+                if (open.TryPeek(out var top) && top.Mapping)
+                {
+                    if (top.ExpectKey && current is not YamlDotNet.Core.Events.Scalar) throw new InvalidDataException($"{where}: a config key must be a plain name");
+                    open.Pop();
+                    open.Push((true, !top.ExpectKey));
+                }
+                if (current is MappingStart or SequenceStart)
+                {
+                    if (open.Count >= MaxConfigDepth) throw new InvalidDataException($"{where}: nested deeper than {MaxConfigDepth} levels");
+                    open.Push((current is MappingStart, true));
+                }
+            }
+        }
+        catch (YamlException e)
+        {
+            throw new InvalidDataException($"{file}: line {e.Start.Line}, column {e.Start.Column}: {e.Message}", e);
+        }
     }
 
     private static string Format(TrainingMetrics m, long end, TimeSpan? eta) =>

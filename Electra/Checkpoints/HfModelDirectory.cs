@@ -20,8 +20,10 @@ public static class HfModelDirectory
     /// <summary>The architecture a folder holds: config.json "architectures"[0], else guessed from the tensor names.</summary>
     public static string DetectArchitecture(ElectraConfig config, SafetensorsReader weights)
     {
-        if (config.Extra["architectures"] is JsonArray { Count: > 0 } list && list[0]?.GetValue<string>() is { } named)
+        if (config.Extra["architectures"] is JsonArray { Count: > 0 } list)
         {
+            if (list[0] is not JsonValue first || !first.TryGetValue<string>(out var named))
+                throw new InvalidDataException($"config.json architectures: {list[0]?.ToJsonString() ?? "null"} is not a class name");
             if (!Architectures.Contains(named))
                 throw new InvalidDataException($"config.json architectures: '{named}' is not supported ({string.Join(", ", Architectures)})");
             return named;

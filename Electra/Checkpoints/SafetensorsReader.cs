@@ -22,9 +22,12 @@ public sealed class SafetensorsReader : IDisposable
     public SafetensorsReader(string path)
     {
         Path = path;
+        if (Directory.Exists(path)) throw new FileNotFoundException($"{path}: is a folder, expected a safetensors file", path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
         _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         try
         {
+            if (_stream.Length < 8) throw new InvalidDataException($"{path}: not a safetensors file ({_stream.Length} bytes, truncated?)");
             Span<byte> lengthBytes = stackalloc byte[8];
             _stream.ReadExactly(lengthBytes);
             long headerLength = BinaryPrimitives.ReadInt64LittleEndian(lengthBytes);
@@ -46,30 +49,49 @@ public sealed class SafetensorsReader : IDisposable
     public IReadOnlyDictionary<string, SafetensorsEntry> Entries { get; }
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
+    // The header is untrusted: JSON syntax, value types and sizes are all checked, each failure naming the file.
     private (Dictionary<string, SafetensorsEntry>, Dictionary<string, string>) ParseHeader(byte[] header, long dataLength)
     {
-        using var doc = JsonDocument.Parse(header);
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(header); }
+        catch (JsonException e) { throw JsonFiles.NotJson($"{Path} (header)", e); }
+        using var _ = doc;
+        if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{Path}: the header is not a JSON object");
         var entries = new Dictionary<string, SafetensorsEntry>(StringComparer.Ordinal);
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var property in doc.RootElement.EnumerateObject())
         {
             if (property.Name == "__metadata__")
             {
-                foreach (var m in property.Value.EnumerateObject()) metadata[m.Name] = m.Value.GetString() ?? "";
+                if (property.Value.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{Path}: __metadata__ is not a JSON object");
+                foreach (var m in property.Value.EnumerateObject())
+                    metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()!
+                        : throw new InvalidDataException($"{Path}: __metadata__ '{m.Name}' is not a string");
                 continue;
             }
-            var e = property.Value;
-            var dtype = e.GetProperty("dtype").GetString() ?? "";
-            var shape = e.GetProperty("shape").EnumerateArray().Select(x => x.GetInt64()).ToArray();
-            var offsets = e.GetProperty("data_offsets").EnumerateArray().Select(x => x.GetInt64()).ToArray();
-            if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > dataLength)
-                throw new InvalidDataException($"{Path}: tensor '{property.Name}' has data offsets outside the file");
-            long expected = shape.Aggregate(1L, (a, b) => a * b) * SafetensorsDType.ElementSize(dtype);
-            if (expected != offsets[1] - offsets[0])
-                throw new InvalidDataException($"{Path}: tensor '{property.Name}' has {offsets[1] - offsets[0]} bytes, its shape needs {expected}");
-            entries[property.Name] = new SafetensorsEntry(property.Name, dtype, shape, offsets[0], offsets[1]);
+            entries[property.Name] = ParseEntry(property.Name, property.Value, dataLength);
         }
         return (entries, metadata);
+    }
+
+    private SafetensorsEntry ParseEntry(string name, JsonElement e, long dataLength)
+    {
+        InvalidDataException Bad(string what) => new($"{Path}: tensor '{name}' {what}");
+        JsonElement Field(string key) => e.ValueKind == JsonValueKind.Object && e.TryGetProperty(key, out var value) ? value : throw Bad($"has no \"{key}\"");
+        long[] Integers(string key) => Field(key) is { ValueKind: JsonValueKind.Array } array
+            ? array.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.Number && x.TryGetInt64(out var n) && n >= 0 ? n : throw Bad($"has a bad {key} entry {x.GetRawText()}")).ToArray()
+            : throw Bad($"has {key} that is not an array");
+
+        var dtype = Field("dtype") is { ValueKind: JsonValueKind.String } d ? d.GetString()! : throw Bad("has a dtype that is not a string");
+        var shape = Integers("shape");
+        var offsets = Integers("data_offsets");
+        if (offsets.Length != 2 || offsets[1] < offsets[0] || offsets[1] > dataLength) throw Bad("has data offsets outside the file");
+        long expected;
+        try { expected = shape.Aggregate((long)SafetensorsDType.ElementSize(dtype), (a, b) => checked(a * b)); }
+        catch (OverflowException) { throw Bad($"has a shape [{string.Join(", ", shape)}] too large for any file"); }
+        catch (InvalidDataException unsupported) { throw Bad(unsupported.Message); }
+        if (expected != offsets[1] - offsets[0]) throw Bad($"has {offsets[1] - offsets[0]} bytes, its shape needs {expected}");
+        return new SafetensorsEntry(name, dtype, shape, offsets[0], offsets[1]);
     }
 
     /// <summary>Reads one tensor as stored (its own dtype), on the CPU.</summary>

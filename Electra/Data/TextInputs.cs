@@ -9,7 +9,8 @@ public static class TextInputs
     public static IReadOnlyList<string> Expand(IEnumerable<string> inputs)
     {
         var files = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var input in inputs)
+        var given = inputs.ToList();
+        foreach (var input in given)
         {
             var full = Path.GetFullPath(input);
             if (File.Exists(full)) files.Add(full);
@@ -21,7 +22,15 @@ public static class TextInputs
             }
             else throw new FileNotFoundException($"{input}: no such file or folder", input);
         }
-        if (files.Count == 0) throw new InvalidDataException("no input files found");
+        if (files.Count == 0) throw new InvalidDataException($"{string.Join(", ", given)}: no input files found");
         return files.ToList();
     }
+
+    /// <summary>The inputs as an error message names them: the one file, or the first and how many more.</summary>
+    public static string Describe(IReadOnlyList<string> files) => files.Count switch
+    {
+        0 => "(no input files)",
+        1 => files[0],
+        _ => $"{files[0]} and {files.Count - 1} more file(s)",
+    };
 }

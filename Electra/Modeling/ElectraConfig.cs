@@ -84,7 +84,7 @@ public sealed record ElectraConfig
 
     public static ElectraConfig Load(string path)
     {
-        var node = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+        var node = JsonFiles.ParseNode(path) as JsonObject
             ?? throw new InvalidDataException($"{path}: config.json must hold a JSON object");
         try { return FromJson(node); }
         catch (InvalidDataException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }

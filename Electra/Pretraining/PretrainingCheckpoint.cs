@@ -41,8 +41,9 @@ public static class PretrainingCheckpoint
     public static CheckpointState ReadState(string folder)
     {
         var path = Path.Combine(folder, StateFile);
-        return JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(path))
-            ?? throw new InvalidDataException($"{path}: empty checkpoint state");
+        var node = JsonFiles.ParseNode(path) ?? throw new InvalidDataException($"{path}: empty checkpoint state");
+        try { return node.Deserialize<CheckpointState>() ?? throw new InvalidDataException($"{path}: empty checkpoint state"); }
+        catch (JsonException e) { throw JsonFiles.WrongType(path, e); }
     }
 
     /// <summary>Writes with <paramref name="write"/> into a temporary folder, then renames it into place.</summary>

@@ -31,7 +31,7 @@ public static class PretrainingDatasetBuilder
         if (examples == 0)
         {
             PrepareOutput(output);
-            throw new InvalidDataException("the input files hold no text: no examples were built");
+            throw new InvalidDataException($"{TextInputs.Describe(options.InputFiles)}: the input holds no text: no examples were built");
         }
         var dataset = new PretrainingDataset(
             ShardFormat.Version, options.MaxSeqLength, options.Seed, tokenizer.LowerCase, tokenizer.StripAccents, tokenizer.MaxInputCharsPerWord,

@@ -29,14 +29,28 @@ public sealed class ShardReader : IDisposable
             long count = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(24));
             long indexOffset = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(32));
             TokenCount = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(40));
-            if (_tokenWidth is not (2 or 4) || count < 0 || indexOffset < ShardFormat.HeaderSize
-                || indexOffset + (count + 1) * 8 != RandomAccess.GetLength(_file))
-                throw new InvalidDataException($"{path}: corrupt shard header (unfinished write?)");
+            // Every size is checked in long arithmetic against the file's length before anything becomes an int or an
+            // allocation, so a corrupt header is reported as corrupt rather than overflowing or asking for terabytes.
+            long length = RandomAccess.GetLength(_file);
+            if (MaxSeqLength is < 1 or > ushort.MaxValue || _tokenWidth is not (2 or 4))
+                throw new InvalidDataException($"{path}: corrupt shard header (max_seq_length {MaxSeqLength}, token width {_tokenWidth})");
+            if (count < 0 || count > (length - ShardFormat.HeaderSize) / 8 || count >= Array.MaxLength / 8
+                || indexOffset < ShardFormat.HeaderSize || indexOffset > length || length - indexOffset != (count + 1) * 8)
+                throw new InvalidDataException($"{path}: corrupt shard header ({count} examples, index at byte {indexOffset} of {length}; unfinished write?)");
             var index = new byte[(count + 1) * 8];
-            RandomAccess.Read(_file, index, indexOffset);
+            if (RandomAccess.Read(_file, index, indexOffset) != index.Length) throw new InvalidDataException($"{path}: truncated shard index");
             _offsets = new long[count + 1];
-            for (int i = 0; i <= count; i++) _offsets[i] = BinaryPrimitives.ReadInt64LittleEndian(index.AsSpan(8 * i));
-            _buffer = new byte[4 + MaxSeqLength * _tokenWidth];
+            long recordMax = 4 + (long)MaxSeqLength * _tokenWidth;
+            for (int i = 0; i <= count; i++)
+            {
+                long at = _offsets[i] = BinaryPrimitives.ReadInt64LittleEndian(index.AsSpan(8 * i));
+                // Records follow the header back to back; each holds its two lengths and at most max_seq_length ids.
+                bool fits = i == 0 ? at == ShardFormat.HeaderSize : at - _offsets[i - 1] >= 4 && at - _offsets[i - 1] <= recordMax;
+                if (!fits || at > indexOffset)
+                    throw new InvalidDataException($"{path}: corrupt shard index (record {i} at byte {_offsets[i]})");
+            }
+            if (_offsets[count] != indexOffset) throw new InvalidDataException($"{path}: corrupt shard index (records end at byte {_offsets[count]}, the index starts at {indexOffset})");
+            _buffer = new byte[recordMax];
         }
         catch
         {
@@ -76,8 +90,8 @@ public sealed class ShardReader : IDisposable
     private ReadOnlySpan<byte> ReadRecord(int index, out int length, out int firstLength)
     {
         if ((uint)index >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(index), index, $"shard holds {Count} examples");
-        int size = checked((int)(_offsets[index + 1] - _offsets[index]));
-        if (size < 4 || size > _buffer.Length) throw new InvalidDataException($"{Path}: corrupt record {index}");
+        // The constructor bounded every record by the buffer, so the size fits an int.
+        int size = (int)(_offsets[index + 1] - _offsets[index]);
         var span = _buffer.AsSpan(0, size);
         if (RandomAccess.Read(_file, span, _offsets[index]) != size) throw new InvalidDataException($"{Path}: truncated record {index}");
         length = BinaryPrimitives.ReadUInt16LittleEndian(span);

@@ -39,10 +39,18 @@ public sealed class SquadDataset(string path, string version, bool isV2, IReadOn
 
     public static SquadDataset Load(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
-        using var stream = File.OpenRead(path);
-        using var document = JsonDocument.Parse(stream);
-        var root = document.RootElement;
+        using var document = JsonFiles.ParseDocument(path);
+        // The readers below check the fields they name; a value of the wrong JSON type deeper down (a number where
+        // an array belongs) surfaces from System.Text.Json as InvalidOperationException or FormatException.
+        try { return Read(path, document.RootElement); }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"{path}: not a SQuAD file ({e.Message})", e);
+        }
+    }
+
+    private static SquadDataset Read(string path, JsonElement root)
+    {
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
             throw new InvalidDataException($"{path}: not a SQuAD file (no \"data\" array)");
         var version = root.TryGetProperty("version", out var v) ? v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText() : "";

@@ -51,16 +51,14 @@ public static class SquadPredictionFiles
     public static List<KeyValuePair<string, double>> ReadNaProbs(string path)
     {
         var root = ReadObject(path);
-        return root.EnumerateObject().Select(p => new KeyValuePair<string, double>(p.Name, p.Value.ValueKind == JsonValueKind.Number
-            ? p.Value.GetDouble()
+        return root.EnumerateObject().Select(p => new KeyValuePair<string, double>(p.Name, p.Value.ValueKind == JsonValueKind.Number && p.Value.TryGetDouble(out var odds)
+            ? odds
             : throw new InvalidDataException($"{path}: the value for {p.Name} is not a number"))).ToList();
     }
 
     private static JsonElement ReadObject(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
-        using var stream = File.OpenRead(path);
-        using var document = JsonDocument.Parse(stream);
+        using var document = JsonFiles.ParseDocument(path);
         if (document.RootElement.ValueKind != JsonValueKind.Object)
             throw new InvalidDataException($"{path}: expected a JSON object of question id -> value");
         return document.RootElement.Clone();

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using ElectraLab.Electra.Data.Pretraining;
 using ElectraLab.Tests.Support;
 
@@ -56,6 +57,48 @@ public sealed class ShardTests
         var cut = Path.Combine(dir, "cut.elshard");
         File.WriteAllBytes(cut, bytes[..^4]);
         Assert.Throws<InvalidDataException>(() => new ShardReader(cut));
+    }
+
+    // Byte offsets in the 64-byte header (ShardFormat.cs): max_seq_length 12, token width 16, count 24, index offset 32.
+    [Theory]
+    [InlineData("record 1 a terabyte away", -1, 1L << 40)]
+    [InlineData("record 1 before record 0", -1, 10L)]
+    [InlineData("record 1 past the index", -1, 1000L)]
+    [InlineData("negative record offset", -1, long.MinValue)]
+    [InlineData("count near long.MaxValue", 24, long.MaxValue)]
+    [InlineData("count 2^61", 24, 1L << 61)]
+    [InlineData("negative count", 24, -1L)]
+    [InlineData("index offset past the end", 32, 1L << 50)]
+    [InlineData("negative index offset", 32, -64L)]
+    public void Reader_CorruptHeaderOrIndex_InvalidDataNamingTheFile(string corruption, int headerOffset, long value)
+    {
+        var dir = TestPaths.TempDirectory("shard-corrupt");
+        var path = Path.Combine(dir, "a.elshard");
+        using (var writer = new ShardWriter(path, 8, 100))
+            for (int i = 0; i < 3; i++) writer.Write(new PretrainingExample([2, 5, 3], 3));
+        var bytes = File.ReadAllBytes(path);
+        // -1: overwrite the index's entry for record 1 rather than a header field.
+        int at = headerOffset >= 0 ? headerOffset : (int)BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(32)) + 8;
+        BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(at), value);
+        File.WriteAllBytes(path, bytes);
+
+        var error = Assert.Throws<InvalidDataException>(() => new ShardReader(path));
+        Assert.True(error.Message.StartsWith(path, StringComparison.Ordinal), $"{corruption}: {error.Message}");
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-5)]
+    [InlineData(int.MaxValue)]
+    public void Reader_CorruptMaxSeqLength_InvalidData(int maxSeqLength)
+    {
+        var dir = TestPaths.TempDirectory("shard-corrupt-len");
+        var path = Path.Combine(dir, "a.elshard");
+        using (var writer = new ShardWriter(path, 8, 100)) writer.Write(new PretrainingExample([2, 5, 3], 3));
+        var bytes = File.ReadAllBytes(path);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(12), maxSeqLength);
+        File.WriteAllBytes(path, bytes);
+        Assert.Contains("corrupt shard header", Assert.Throws<InvalidDataException>(() => new ShardReader(path)).Message);
     }
 
     [Fact]
