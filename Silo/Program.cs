@@ -3,9 +3,17 @@
 // and with ElectraLab:Silo:HostApi=true the HTTP API and web pages too (see ElectraLabHost).
 // An explicit Main rather than top-level statements: the Api assembly this references has a public global Program
 // (for WebApplicationFactory), and a second generated Program would collide with it.
+using ElectraLab.Grains.Jobs.Workers;
+
 namespace ElectraLab.Silo;
 
 public static class SiloProgram
 {
-    public static void Main(string[] args) => ElectraLabHost.Build(WebApplication.CreateBuilder(args)).Run();
+    public static int Main(string[] args)
+    {
+        // `ElectraLab.Silo worker`: one job's worker process, started and supervised by a silo (Grains/Jobs/Workers).
+        if (args is [JobWorker.Command]) return JobWorker.Run();
+        ElectraLabHost.Build(WebApplication.CreateBuilder(args)).Run();
+        return 0;
+    }
 }

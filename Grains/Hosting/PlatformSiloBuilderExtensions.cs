@@ -62,7 +62,6 @@ public static class PlatformSiloBuilderExtensions
             .ValidateOnStart();
 
         services.TryAddSingleton<PlatformStore>();
-        services.TryAddSingleton<IFinetuneEvaluator, ElectraFinetuneEvaluator>();
         services.TryAddSingleton(sp => DeviceSlots.Discover(sp.GetRequiredService<IOptions<SlotOptions>>().Value,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<DeviceSlots>()));
         services.TryAddSingleton<JobRunner>();
