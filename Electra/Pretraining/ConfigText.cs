@@ -73,7 +73,8 @@ public static partial class ConfigText
         {
             throw new ConfigTextException("$", $"not valid YAML: {e.Message}", e);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException or OverflowException)
+        catch (Exception e) when (e is (ArgumentException or InvalidOperationException or FormatException or OverflowException)
+                                      and not ConfigTextException)
         {
             // YamlDotNet reports some malformed escapes (a lone surrogate in "\ud800") as these; the text is at fault.
             throw new ConfigTextException("$", $"not valid YAML at line {parser.Current?.Start.Line}: {e.Message}", e);

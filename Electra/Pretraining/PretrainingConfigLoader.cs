@@ -33,15 +33,7 @@ public static class PretrainingConfigLoader
         var json = JsonSerializer.SerializeToNode(new PretrainingConfig())!.AsObject();
         if (file is not null) Merge(json, ReadFile(file), file);
         foreach (var set in sets) ApplySet(json, set);
-        try
-        {
-            return json.Deserialize<PretrainingConfig>()!.Normalized();
-        }
-        catch (JsonException e)
-        {
-            var key = e.Path?.TrimStart('$', '.') ?? "?";
-            throw new ArgumentException($"config key '{key}' has the wrong type", e);
-        }
+        return Resolve(json);
     }
 
     /// <summary>A resolved config as saved with a checkpoint (the same key checks apply).</summary>
@@ -52,7 +44,23 @@ public static class PretrainingConfigLoader
         try { node = ConfigText.ParseJson(text); }
         catch (ConfigTextException e) { throw new ArgumentException($"the config is not valid: {e.Message}", e); }
         Merge(json, node as JsonObject ?? throw new ArgumentException("a config must be a mapping of keys to values"), "json");
-        return json.Deserialize<PretrainingConfig>()!.Normalized();
+        return Resolve(json);
+    }
+
+    /// <summary>The merged keys as a normalized, validated config; a value of the wrong type (or beyond an int) names its key.</summary>
+    private static PretrainingConfig Resolve(JsonObject json)
+    {
+        PretrainingConfig config;
+        try
+        {
+            config = json.Deserialize<PretrainingConfig>()!;
+        }
+        catch (JsonException e)
+        {
+            var key = e.Path?.TrimStart('$', '.') ?? "?";
+            throw new ArgumentException($"config key '{key}' has the wrong type or is out of range", e);
+        }
+        return config.Normalized();
     }
 
     private static JsonObject ReadFile(string file)
