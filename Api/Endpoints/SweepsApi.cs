@@ -37,7 +37,7 @@ public static class SweepsApi
     /// <summary>The limits a spec is read within, as the API docs state them.</summary>
     public const string SpecLimits =
         "A spec is at most MaxSpecBytes (256 KiB by default) and is read within limits: nesting depth 64, 32 YAML aliases, " +
-        "100,000 values in all (aliases counted as what they expand to), strings of 4,096 characters, finite numbers, no " +
+        "10,000 values in all (aliases counted as what they expand to), strings of 4,096 characters, finite numbers, no " +
         "repeated keys; it may expand to at most MaxExperimentsPerSweep experiments (512 by default), counted before " +
         "anything is expanded. Any rejection is a 4xx application/problem+json naming the field, and creates nothing.";
 

@@ -22,6 +22,12 @@ public static partial class SweepSpecLoader
     /// <summary>The most experiments any sweep may expand to; the API's own limit (ApiOptions) may only be lower.</summary>
     public const int MaxExperimentsCeiling = 100_000;
 
+    /// <summary>
+    /// The structure a spec may hold. A large real sweep (a 512-experiment grid, seed lists) is a few hundred values;
+    /// 10,000 bounds the reading time of the largest body well under a second.
+    /// </summary>
+    public static ConfigTextLimits TextLimits { get; } = new(MaxDepth: 64, MaxAliases: 32, MaxNodes: 10_000, MaxStringLength: 4096);
+
     private static readonly string[] TopLevel =
         ["name", "team", "priority", "max_attempts", "base", "search", "seeds", "evaluation", "early_stopping", "checkpoints", "workload"];
 
@@ -42,7 +48,7 @@ public static partial class SweepSpecLoader
     {
         try
         {
-            return yaml ? ConfigText.ParseYaml(text) : ConfigText.ParseJson(text);
+            return yaml ? ConfigText.ParseYaml(text, TextLimits) : ConfigText.ParseJson(text, TextLimits);
         }
         catch (ConfigTextException e)
         {
@@ -97,8 +103,9 @@ public static partial class SweepSpecLoader
             throw new SweepSpecException("search.method", $"'{spec.Search.Method}' is not one of grid, random");
         if (spec.Search.MaxTrials is < 1) throw new SweepSpecException("search.max_trials", "must be at least 1");
         var experiments = SweepExpander.ExperimentCount(spec);
-        if (experiments > Math.Min(maxExperiments, MaxExperimentsCeiling))
-            throw new SweepSpecException("search", $"expands to {Count(experiments)} experiments (trials × pre-training seeds); the limit is {maxExperiments}");
+        var limit = Math.Min(maxExperiments, MaxExperimentsCeiling);
+        if (experiments > limit)
+            throw new SweepSpecException("search", $"expands to {Count(experiments)} experiments (trials × pre-training seeds); the limit is {limit}");
         if (experiments == 0) throw new SweepSpecException("search", "expands to no trials");
 
         JsonObject baseConfig;
@@ -149,7 +156,8 @@ public static partial class SweepSpecLoader
             if (stop.Mode is not ("min" or "max")) throw new SweepSpecException("early_stopping.mode", $"'{stop.Mode}' is not one of min, max");
             if (stop.Rungs.Length == 0 || stop.Rungs.Any(r => r <= 0) || !IsAscending(stop.Rungs.Select(r => (double)r).ToArray()))
                 throw new SweepSpecException("early_stopping.rungs", "needs positive, ascending steps");
-            if (stop.Rule == EarlyStoppingSpec.Asha && !(stop.ReductionFactor > 1 && double.IsFinite(stop.ReductionFactor)))
+            if (!double.IsFinite(stop.ReductionFactor)) throw new SweepSpecException("early_stopping.reduction_factor", "must be a finite number");
+            if (stop.Rule == EarlyStoppingSpec.Asha && stop.ReductionFactor <= 1)
                 throw new SweepSpecException("early_stopping.reduction_factor", "must be greater than 1");
             if (stop.MinExperiments < 1) throw new SweepSpecException("early_stopping.min_experiments", "must be at least 1");
             if (stop.Rungs[^1] >= resolved.NumTrainSteps && spec.Search.Grid.All(g => g.Key != "num_train_steps"))
@@ -158,8 +166,12 @@ public static partial class SweepSpecLoader
 
         foreach (var axis in spec.Search.Random)
         {
+            var field = $"search.random.{axis.Key}";
+            if (axis.Distribution is not ("uniform" or "log_uniform" or "int_uniform"))
+                throw new SweepSpecException($"{field}.distribution", $"'{axis.Distribution}' is not one of uniform, log_uniform, int_uniform");
             if (!double.IsFinite(axis.Min) || !double.IsFinite(axis.Max) || !(axis.Min < axis.Max))
-                throw new SweepSpecException($"search.random.{axis.Key}", "min and max must be finite, min below max");
+                throw new SweepSpecException(field, "min and max must be finite, min below max");
+            if (axis.Distribution == "log_uniform" && axis.Min <= 0) throw new SweepSpecException($"{field}.min", "must be positive for log_uniform");
         }
 
         // Every experiment the sweep expands to must resolve: a bad grid value fails here, naming its axis. The count
