@@ -116,7 +116,7 @@ public static class SweepsApi
         return TypedResults.Ok(new SweepDetails(sweep.Id, sweep.Name, status, sweep.CreatedAt, experiments));
     }
 
-    private static readonly Dictionary<string, object?> WholeSpec = new() { ["field"] = "$" };
+    private static Dictionary<string, object?> WholeSpec => new() { ["field"] = "$" };
 
     private sealed record PlannedSteps(Guid Id, long? Steps);
 
