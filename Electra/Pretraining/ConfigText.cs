@@ -76,7 +76,7 @@ public static partial class ConfigText
         catch (Exception e) when (e is (ArgumentException or InvalidOperationException or FormatException or OverflowException)
                                       and not ConfigTextException)
         {
-            // YamlDotNet reports some malformed escapes (a lone surrogate in "\ud800") as these; the text is at fault.
+            // YamlDotNet may report malformed text as one of these rather than a YamlException; the text is at fault.
             throw new ConfigTextException("$", $"not valid YAML at line {parser.Current?.Start.Line}: {e.Message}", e);
         }
         return tree.Root;

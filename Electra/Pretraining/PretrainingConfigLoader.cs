@@ -1,7 +1,6 @@
 // Resolves a pre-training config the way the official code does (defaults, then overrides), with ElectraLab's
 // layers: the paper's defaults, then a JSON or YAML file, then `--set key=value`. Every key must be known: a
 // typo would otherwise silently train the default (STYLE.md: an unknown key is an error that names it).
-using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
