@@ -24,7 +24,7 @@ public sealed class ApiOptions
     public int MaxSpecBytes { get; set; } = 256 * 1024;
 
     /// <summary>The most experiments one sweep may expand to (trials × pre-training seeds).</summary>
-    [Range(1, 100_000)]
+    [Range(1, ElectraLab.Grains.Sweeps.SweepSpecLoader.MaxExperimentsCeiling)]
     public int MaxExperimentsPerSweep { get; set; } = 512;
 
     /// <summary>How long an authenticated key is trusted without asking the database again (revocation through this

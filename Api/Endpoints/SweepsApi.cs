@@ -26,6 +26,7 @@ public static class SweepsApi
     {
         var group = endpoints.MapGroup("/sweeps").WithTags("Sweeps").RequireAuthorization(Caller.TeamPolicy);
         group.MapPost("/", SubmitAsync).WithName("SubmitSweep").WithSummary("Submit a sweep spec (application/json or application/yaml)")
+            .WithDescription(SpecLimits)
             .Accepts<string>("application/yaml", "application/json")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         group.MapGet("/{id:guid}", GetAsync).WithName("GetSweep").WithSummary("A sweep and its experiments");
@@ -33,9 +34,16 @@ public static class SweepsApi
         return group;
     }
 
+    /// <summary>The limits a spec is read within, as the API docs state them.</summary>
+    public const string SpecLimits =
+        "A spec is at most MaxSpecBytes (256 KiB by default) and is read within limits: nesting depth 64, 32 YAML aliases, " +
+        "10,000 values in all (aliases counted as what they expand to), strings of 4,096 characters, finite numbers, no " +
+        "repeated keys; it may expand to at most MaxExperimentsPerSweep experiments (512 by default), counted before " +
+        "anything is expanded. Any rejection is a 4xx application/problem+json naming the field, and creates nothing.";
+
     public static async Task<Results<Created<SweepCreated>, ValidationProblem, ProblemHttpResult>> SubmitAsync(
         HttpRequest request, IClusterClient cluster, IDbContextFactory<ElectraLabDbContext> dbs, IOptions<ApiOptions> options,
-        CancellationToken cancellationToken)
+        ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var caller = Caller.From(request.HttpContext.User);
         var limits = options.Value;
@@ -44,13 +52,13 @@ public static class SweepsApi
         if (!yaml && !mediaType.Contains("json"))
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
-                detail: "Send the sweep spec as application/json or application/yaml.");
+                detail: "Send the sweep spec as application/json or application/yaml.", extensions: WholeSpec);
         }
         var text = await ReadCappedAsync(request, limits.MaxSpecBytes, cancellationToken);
         if (text is null)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Sweep spec too large",
-                detail: $"A sweep spec may be at most {limits.MaxSpecBytes} bytes.");
+                detail: $"A sweep spec may be at most {limits.MaxSpecBytes} bytes.", extensions: WholeSpec);
         }
 
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
@@ -58,19 +66,21 @@ public static class SweepsApi
         SweepSpec spec;
         try
         {
-            spec = yaml ? SweepSpecLoader.FromYaml(text) : SweepSpecLoader.FromJson(text);
-            if (spec.Team != team) return ApiProblems.Field("team", $"must be your team '{team}'", "The sweep spec cannot run.");
-            var experiments = (long)SweepExpander.Trials(spec).Count * spec.Seeds.Length;
-            if (experiments > limits.MaxExperimentsPerSweep)
-            {
-                return ApiProblems.Field("search", $"expands to {experiments} experiments; the limit is {limits.MaxExperimentsPerSweep}",
-                    "The sweep spec cannot run.");
-            }
+            // Parsing and validation are pure functions of the text, bounded by the loader's limits (depth, aliases,
+            // nodes, string length, experiment count), so whatever they throw is the spec's fault.
+            spec = yaml ? SweepSpecLoader.FromYaml(text, limits.MaxExperimentsPerSweep) : SweepSpecLoader.FromJson(text, limits.MaxExperimentsPerSweep);
         }
         catch (SweepSpecException e)
         {
             return ApiProblems.Spec(e);
         }
+        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+        {
+            // A case the loader does not name yet: still the input's fault, but worth a look (it should be a field error).
+            loggers.CreateLogger(typeof(SweepsApi)).LogWarning(e, "A sweep spec failed to parse with {Exception} instead of a field error", e.GetType().Name);
+            return ApiProblems.Field("$", "is not a valid sweep spec", "The sweep spec cannot run.");
+        }
+        if (spec.Team != team) return ApiProblems.Field("team", $"must be your team '{team}'", "The sweep spec cannot run.");
 
         try
         {
@@ -105,6 +115,8 @@ public static class SweepsApi
         var status = live.State == SweepStatus.NotSubmitted ? sweep.Status : live.State;
         return TypedResults.Ok(new SweepDetails(sweep.Id, sweep.Name, status, sweep.CreatedAt, experiments));
     }
+
+    private static Dictionary<string, object?> WholeSpec => new() { ["field"] = "$" };
 
     private sealed record PlannedSteps(Guid Id, long? Steps);
 

@@ -73,14 +73,14 @@ public sealed record FinetuningConfig
     public FinetuningConfig Validate()
     {
         Require(Modeling.ElectraPresets.Names.Contains(ModelSize), "model_size", $"'{ModelSize}' is not one of small, base, large");
-        Require(LearningRate > 0, "learning_rate", "must be positive");
+        Require(LearningRate > 0 && double.IsFinite(LearningRate), "learning_rate", "must be positive and finite");
         Require(LayerwiseLrDecay > 0 && LayerwiseLrDecay <= 1, "layerwise_lr_decay", "must be in (0, 1]");
-        Require(NumTrainEpochs > 0, "num_train_epochs", "must be positive");
+        Require(NumTrainEpochs > 0 && NumTrainEpochs <= 1000, "num_train_epochs", "must be in (0, 1000]");
         Require(TrainBatchSize > 0, "train_batch_size", "must be positive");
         Require(EvalBatchSize > 0, "eval_batch_size", "must be positive");
         Require(MaxSeqLength >= 8 && MaxSeqLength <= 4096, "max_seq_length", "must be in [8, 4096]");
         Require(WarmupProportion >= 0 && WarmupProportion <= 1, "warmup_proportion", "must be in [0, 1]");
-        Require(WeightDecayRate >= 0, "weight_decay_rate", "must be ≥ 0");
+        Require(WeightDecayRate >= 0 && double.IsFinite(WeightDecayRate), "weight_decay_rate", "must be ≥ 0 and finite");
         Require(DocStride > 0, "doc_stride", "must be positive");
         Require(MaxQueryLength > 0, "max_query_length", "must be positive");
         Require(NBestSize > 0, "n_best_size", "must be positive");

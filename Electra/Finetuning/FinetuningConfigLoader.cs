@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using ElectraLab.Electra.Modeling;
+using ElectraLab.Electra.Pretraining;
 
 namespace ElectraLab.Electra.Finetuning;
 
@@ -17,11 +18,28 @@ public static class FinetuningConfigLoader
         .ToHashSet();
 
     /// <summary>Defaults for <paramref name="task"/> and the model's size (or model_size from the sets), then the sets.</summary>
-    public static FinetuningConfig Load(FinetuningTask task, ElectraConfig model, IEnumerable<string> sets)
+    public static FinetuningConfig Load(FinetuningTask task, ElectraConfig model, IEnumerable<string> sets) =>
+        Load(task, FinetuningDefaults.SizeOf(model), sets);
+
+    /// <summary>
+    /// Checks overrides given as a JSON object (a sweep's evaluation.finetune) by the rules `--set` follows, for each
+    /// task: every key known, every value of its key's type and range. Throws ArgumentException naming the key.
+    /// </summary>
+    public static void CheckOverrides(JsonObject overrides, string modelSize, IEnumerable<FinetuningTask> tasks)
+    {
+        var sets = ToSets(overrides);
+        foreach (var task in tasks) Load(task, modelSize, sets);
+    }
+
+    /// <summary>A JSON object of overrides as `--set` arguments: a string as it is, any other value as JSON.</summary>
+    public static IReadOnlyList<string> ToSets(JsonObject overrides) =>
+        overrides.Select(kv => $"{kv.Key}={(kv.Value is JsonValue v && v.TryGetValue<string>(out var s) ? s : kv.Value?.ToJsonString())}").ToList();
+
+    private static FinetuningConfig Load(FinetuningTask task, string modelSize, IEnumerable<string> sets)
     {
         var overrides = new JsonObject();
         foreach (var set in sets) ApplySet(overrides, set);
-        var size = overrides["model_size"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : FinetuningDefaults.SizeOf(model);
+        var size = overrides["model_size"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : modelSize;
         if (!ElectraPresets.Names.Contains(size)) throw new ArgumentException($"config key 'model_size' '{size}' is not one of small, base, large");
         var json = FinetuningDefaults.For(task, size);
         foreach (var (key, value) in overrides) json[key] = value?.DeepClone();
@@ -46,8 +64,9 @@ public static class FinetuningConfigLoader
         if (!KnownKeys.Contains(key))
             throw new ArgumentException($"unknown config key '{key}' (--set); known keys: {string.Join(", ", KnownKeys.Order(StringComparer.Ordinal))}");
         JsonNode? node;
-        try { node = JsonNode.Parse(value); }
-        catch (JsonException) { node = JsonValue.Create(value); }
+        try { node = ConfigText.ParseJson(value); }
+        catch (ConfigTextException e) when (e.InnerException is JsonException) { node = JsonValue.Create(value); }
+        catch (ConfigTextException e) { throw new ArgumentException($"config key '{key}' (--set) {e.Problem}", e); }
         json[key] = node;
     }
 }

@@ -51,6 +51,9 @@ public sealed record ElectraConfig
 
     public int HeadSize => HiddenSize / NumAttentionHeads;
 
+    /// <summary>The config.json fields this type models (the keys model_hparam_overrides may set).</summary>
+    public static IReadOnlyList<string> FieldNames => KnownKeys;
+
     static readonly string[] KnownKeys =
     [
         "vocab_size", "embedding_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
@@ -59,28 +62,41 @@ public sealed record ElectraConfig
         "position_embedding_type", "classifier_dropout", "num_labels",
     ];
 
-    /// <summary>Throws with the offending field named when the shape of the model is impossible.</summary>
+    /// <summary>
+    /// Throws with the offending field named when the shape of the model is impossible. The upper bounds are far
+    /// above any ELECTRA (large: hidden 1024, 24 layers) and keep derived sizes (4 × hidden, vocab × hidden) in range.
+    /// </summary>
     public ElectraConfig Validate()
     {
-        Require(VocabSize > 0, "vocab_size", "must be positive");
-        Require(EmbeddingSize > 0, "embedding_size", "must be positive");
-        Require(HiddenSize > 0, "hidden_size", "must be positive");
-        Require(NumHiddenLayers > 0, "num_hidden_layers", "must be positive");
+        Require(VocabSize > 0 && VocabSize <= 1 << 24, "vocab_size", "must be in [1, 16777216]");
+        Require(EmbeddingSize > 0 && EmbeddingSize <= 1 << 16, "embedding_size", "must be in [1, 65536]");
+        Require(HiddenSize > 0 && HiddenSize <= 1 << 16, "hidden_size", "must be in [1, 65536]");
+        Require(NumHiddenLayers > 0 && NumHiddenLayers <= 1024, "num_hidden_layers", "must be in [1, 1024]");
         Require(NumAttentionHeads > 0 && HiddenSize % NumAttentionHeads == 0, "num_attention_heads",
-            $"must divide hidden_size {HiddenSize}");
-        Require(IntermediateSize > 0, "intermediate_size", "must be positive");
+            $"must be positive and divide hidden_size {HiddenSize}");
+        Require(IntermediateSize > 0 && IntermediateSize <= 1 << 20, "intermediate_size", "must be in [1, 1048576]");
         Require(HiddenAct is "gelu" or "gelu_new" or "relu", "hidden_act", $"'{HiddenAct}' is not supported (gelu, gelu_new, relu)");
+        Require(HiddenDropoutProb is >= 0 and < 1, "hidden_dropout_prob", "must be in [0, 1)");
+        Require(AttentionProbsDropoutProb is >= 0 and < 1, "attention_probs_dropout_prob", "must be in [0, 1)");
+        Require(ClassifierDropout is null or (>= 0 and < 1), "classifier_dropout", "must be in [0, 1)");
         Require(PositionEmbeddingType == "absolute", "position_embedding_type", $"'{PositionEmbeddingType}' is not supported (absolute)");
-        Require(MaxPositionEmbeddings > 0, "max_position_embeddings", "must be positive");
-        Require(TypeVocabSize > 0, "type_vocab_size", "must be positive");
+        Require(MaxPositionEmbeddings > 0 && MaxPositionEmbeddings <= 1 << 20, "max_position_embeddings", "must be in [1, 1048576]");
+        Require(TypeVocabSize > 0 && TypeVocabSize <= 1 << 16, "type_vocab_size", "must be in [1, 65536]");
+        Require(InitializerRange > 0 && double.IsFinite(InitializerRange), "initializer_range", "must be positive and finite");
+        Require(LayerNormEps > 0 && LayerNormEps < 1, "layer_norm_eps", "must be in (0, 1)");
         Require(PadTokenId >= 0 && PadTokenId < VocabSize, "pad_token_id", "must be a token id");
+        Require(NumLabels > 0 && NumLabels <= 1 << 16, "num_labels", "must be in [1, 65536]");
         return this;
     }
 
     static void Require(bool ok, string field, string message)
     {
-        if (!ok) throw new InvalidDataException($"config field '{field}' {message}");
+        if (!ok) throw FieldError(field, message);
     }
+
+    /// <summary>The error for one field; its Data carries "field" and "problem" for callers that name it their own way.</summary>
+    static InvalidDataException FieldError(string field, string problem, Exception? inner = null) =>
+        new($"config field '{field}' {problem}", inner) { Data = { ["field"] = field, ["problem"] = problem } };
 
     public static ElectraConfig Load(string path)
     {
@@ -132,7 +148,7 @@ public sealed record ElectraConfig
         try { return get(node); }
         catch (Exception e) when (e is FormatException or InvalidOperationException)
         {
-            throw new InvalidDataException($"config field '{key}' has the wrong type ({node.ToJsonString()})", e);
+            throw FieldError(key, $"has the wrong type ({node.ToJsonString()})", e);
         }
     }
 

@@ -117,12 +117,17 @@ public sealed record PretrainingConfig
     {
         _ = ObjectiveKind; _ = SharingKind; _ = AlgorithmKind; _ = PrecisionKind;
         Require(ElectraPresets.Names.Contains(ModelSize), "model_size", $"'{ModelSize}' is not one of small, base, large");
+        Require(VocabSize > 0, "vocab_size", "must be positive");
+        Require(EmbeddingSize is null or > 0, "embedding_size", "must be positive");
         Require(MaskProb > 0 && MaskProb < 1, "mask_prob", "must be in (0, 1)");
         Require(GeneratorHiddenSize > 0 && GeneratorHiddenSize <= 1, "generator_hidden_size", "must be in (0, 1]");
         Require(GeneratorLayers > 0 && GeneratorLayers <= 1, "generator_layers", "must be in (0, 1]");
-        Require(Temperature > 0, "temperature", "must be positive");
-        Require(LearningRate > 0, "learning_rate", "must be positive");
-        Require(WeightDecayRate >= 0, "weight_decay_rate", "must be ≥ 0");
+        Require(Temperature > 0 && double.IsFinite(Temperature), "temperature", "must be positive and finite");
+        Require(GenWeight >= 0 && double.IsFinite(GenWeight), "gen_weight", "must be ≥ 0 and finite");
+        Require(DiscWeight >= 0 && double.IsFinite(DiscWeight), "disc_weight", "must be ≥ 0 and finite");
+        Require(LearningRate > 0 && double.IsFinite(LearningRate), "learning_rate", "must be positive and finite");
+        Require(LrDecayPower >= 0 && double.IsFinite(LrDecayPower), "lr_decay_power", "must be ≥ 0 and finite");
+        Require(WeightDecayRate >= 0 && double.IsFinite(WeightDecayRate), "weight_decay_rate", "must be ≥ 0 and finite");
         Require(NumWarmupSteps >= 0, "num_warmup_steps", "must be ≥ 0");
         Require(NumTrainSteps > 0, "num_train_steps", "must be positive");
         Require(TrainBatchSize > 0, "train_batch_size", "must be positive");
@@ -147,7 +152,32 @@ public sealed record PretrainingConfig
             Require(ObjectiveKind == Pretraining.Objective.Electra, "training_algorithm", "'two-stage' applies to the electra objective only");
             Require(GeneratorSteps > 0 && GeneratorSteps < NumTrainSteps, "two_stage_generator_steps", "must be in (0, num_train_steps)");
         }
-        DiscriminatorConfig();
+        Require(TwoStageGeneratorSteps is null or > 0, "two_stage_generator_steps", "must be positive");
+        foreach (var key in ModelHparamOverrides.Keys)
+            Require(ElectraConfig.FieldNames.Contains(key), $"model_hparam_overrides.{key}",
+                $"is not a model field (expected one of {string.Join(", ", ElectraConfig.FieldNames)})");
+        ElectraConfig discriminator;
+        try
+        {
+            discriminator = DiscriminatorConfig().Validate();
+        }
+        catch (InvalidDataException e) when (e.Data["field"] is string field)
+        {
+            var key = ModelHparamOverrides.ContainsKey(field) ? $"model_hparam_overrides.{field}"
+                : field is "vocab_size" or "embedding_size" ? field : "model_hparam_overrides";
+            throw new ArgumentException($"config key '{key}' {e.Data["problem"]}", e);
+        }
+        if (ObjectiveKind == Pretraining.Objective.Electra)
+        {
+            try
+            {
+                ElectraPresets.Generator(discriminator, GeneratorHiddenSize).Validate();
+            }
+            catch (InvalidDataException e) when (e.Data["field"] is string field)
+            {
+                throw new ArgumentException($"config key 'generator_hidden_size' gives a generator whose {field} {e.Data["problem"]}", e);
+            }
+        }
         return this;
     }
 

@@ -1,12 +1,10 @@
 // Resolves a pre-training config the way the official code does (defaults, then overrides), with ElectraLab's
 // layers: the paper's defaults, then a JSON or YAML file, then `--set key=value`. Every key must be known: a
 // typo would otherwise silently train the default (STYLE.md: an unknown key is an error that names it).
-using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using YamlDotNet.RepresentationModel;
 
 namespace ElectraLab.Electra.Pretraining;
 
@@ -34,23 +32,34 @@ public static class PretrainingConfigLoader
         var json = JsonSerializer.SerializeToNode(new PretrainingConfig())!.AsObject();
         if (file is not null) Merge(json, ReadFile(file), file);
         foreach (var set in sets) ApplySet(json, set);
-        try
-        {
-            return json.Deserialize<PretrainingConfig>()!.Normalized();
-        }
-        catch (JsonException e)
-        {
-            var key = e.Path?.TrimStart('$', '.') ?? "?";
-            throw new ArgumentException($"config key '{key}' has the wrong type", e);
-        }
+        return Resolve(json);
     }
 
     /// <summary>A resolved config as saved with a checkpoint (the same key checks apply).</summary>
     public static PretrainingConfig FromJson(string text)
     {
         var json = JsonSerializer.SerializeToNode(new PretrainingConfig())!.AsObject();
-        Merge(json, JsonNode.Parse(text)!.AsObject(), "json");
-        return json.Deserialize<PretrainingConfig>()!.Normalized();
+        JsonNode? node;
+        try { node = ConfigText.ParseJson(text); }
+        catch (ConfigTextException e) { throw new ArgumentException($"the config is not valid: {e.Message}", e); }
+        Merge(json, node as JsonObject ?? throw new ArgumentException("a config must be a mapping of keys to values"), "json");
+        return Resolve(json);
+    }
+
+    /// <summary>The merged keys as a normalized, validated config; a value of the wrong type (or beyond an int) names its key.</summary>
+    private static PretrainingConfig Resolve(JsonObject json)
+    {
+        PretrainingConfig config;
+        try
+        {
+            config = json.Deserialize<PretrainingConfig>()!;
+        }
+        catch (JsonException e)
+        {
+            var key = e.Path?.TrimStart('$', '.') ?? "?";
+            throw new ArgumentException($"config key '{key}' has the wrong type or is out of range", e);
+        }
+        return config.Normalized();
     }
 
     private static JsonObject ReadFile(string file)
@@ -60,10 +69,10 @@ public static class PretrainingConfigLoader
         var ext = Path.GetExtension(file).ToLowerInvariant();
         try
         {
-            var node = ext is ".yaml" or ".yml" ? YamlToJson(text) : JsonNode.Parse(text);
+            var node = ext is ".yaml" or ".yml" ? ConfigText.ParseYaml(text) ?? new JsonObject() : ConfigText.ParseJson(text);
             return node as JsonObject ?? throw new InvalidDataException($"{file}: the config must be a mapping of keys to values");
         }
-        catch (Exception e) when (e is JsonException or YamlDotNet.Core.YamlException)
+        catch (ConfigTextException e)
         {
             throw new InvalidDataException($"{file}: {e.Message}", e);
         }
@@ -97,38 +106,9 @@ public static class PretrainingConfigLoader
         CheckKey(key, "--set");
         if (IgnoredOfficialKeys.Contains(key)) return;
         JsonNode? node;
-        try { node = JsonNode.Parse(value); }
-        catch (JsonException) { node = JsonValue.Create(value); }
+        try { node = ConfigText.ParseJson(value); }
+        catch (ConfigTextException e) when (e.InnerException is JsonException) { node = JsonValue.Create(value); }
+        catch (ConfigTextException e) { throw new ArgumentException($"config key '{key}' (--set) {e.Problem}", e); }
         json[key] = node;
-    }
-
-    private static JsonNode? YamlToJson(string text)
-    {
-        var stream = new YamlStream();
-        stream.Load(new StringReader(text));
-        return stream.Documents.Count == 0 ? new JsonObject() : Convert(stream.Documents[0].RootNode);
-    }
-
-    /// <summary>YAML scalars become JSON numbers/booleans/null where they read as such (YAML 1.2 core schema).</summary>
-    public static JsonNode? Convert(YamlNode node) => node switch
-    {
-        YamlMappingNode map => new JsonObject(map.Children.Select(kv =>
-            KeyValuePair.Create(((YamlScalarNode)kv.Key).Value ?? "", Convert(kv.Value)))),
-        YamlSequenceNode seq => new JsonArray(seq.Children.Select(Convert).ToArray()),
-        YamlScalarNode scalar => Scalar(scalar),
-        _ => null,
-    };
-
-    private static JsonNode? Scalar(YamlScalarNode scalar)
-    {
-        var value = scalar.Value ?? "";
-        if (scalar.Style is YamlDotNet.Core.ScalarStyle.SingleQuoted or YamlDotNet.Core.ScalarStyle.DoubleQuoted)
-            return JsonValue.Create(value);
-        if (value is "" or "~" or "null" or "Null" or "NULL") return null;
-        if (value is "true" or "True" or "TRUE") return JsonValue.Create(true);
-        if (value is "false" or "False" or "FALSE") return JsonValue.Create(false);
-        if (long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l)) return JsonValue.Create(l);
-        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)) return JsonValue.Create(d);
-        return JsonValue.Create(value);
     }
 }

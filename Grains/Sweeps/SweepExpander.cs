@@ -15,9 +15,30 @@ public sealed record Trial(int Index, IReadOnlyDictionary<string, string> Overri
 
 public static class SweepExpander
 {
+    /// <summary>
+    /// How many trials the search space holds, computed without building any: grid, the product of the axis lengths
+    /// capped at max_trials; random, max_trials. Saturates at long.MaxValue instead of overflowing.
+    /// </summary>
+    public static long TrialCount(SearchSpace search)
+    {
+        if (search.Method == SearchSpace.RandomMethod) return Math.Max(0, search.MaxTrials ?? 1);
+        long product = 1;
+        foreach (var axis in search.Grid) product = SaturatingMultiply(product, axis.ValuesJson.Length);
+        return search.MaxTrials is { } cap ? Math.Min(product, Math.Max(0, cap)) : product;
+    }
+
+    /// <summary>Trials × pre-training seeds: what <see cref="Expand"/> would build (saturating).</summary>
+    public static long ExperimentCount(SweepSpec spec) => SaturatingMultiply(TrialCount(spec.Search), spec.Seeds.Length);
+
+    private static long SaturatingMultiply(long a, long b) =>
+        a == 0 || b == 0 ? 0 : a > long.MaxValue / b ? long.MaxValue : a * b;
+
     public static IReadOnlyList<Trial> Trials(SweepSpec spec)
     {
         var search = spec.Search;
+        // Callers validate the count first; this guards against a caller that did not.
+        if (TrialCount(search) > SweepSpecLoader.MaxExperimentsCeiling)
+            throw new SweepSpecException("search", $"expands to more than {SweepSpecLoader.MaxExperimentsCeiling} trials");
         var random = new Random(unchecked((int)search.Seed));
         var points = new List<Dictionary<string, string>>();
         if (search.Method == SearchSpace.RandomMethod)

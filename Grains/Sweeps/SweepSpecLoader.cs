@@ -1,13 +1,16 @@
 // Reads a sweep spec (YAML or JSON) into a SweepSpec, checking every field and naming the offending one
 // (`search.grid.mask_prob[1]`, `base.learning_rate`). Every expanded pre-training config is resolved by the ELECTRA
-// core's PretrainingConfigLoader, so a sweep that validates is one whose every experiment can start.
+// core's PretrainingConfigLoader, so a sweep that validates is one whose every experiment can start. The text is read
+// within ConfigText's limits (depth, aliases, nodes, string length), and the number of experiments is computed and
+// checked against a limit before any trial is built, so no spec can exhaust the stack, the memory or the time.
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ElectraLab.Contracts.Sweeps;
+using ElectraLab.Electra.Finetuning;
+using ElectraLab.Electra.Modeling;
 using ElectraLab.Electra.Pretraining;
-using YamlDotNet.RepresentationModel;
 
 namespace ElectraLab.Grains.Sweeps;
 
@@ -16,48 +19,45 @@ public static partial class SweepSpecLoader
     /// <summary>The GLUE tasks ElectraLab evaluates, by the names the leaderboard uses.</summary>
     public static IReadOnlySet<string> GlueTasks { get; } = new HashSet<string> { "cola", "sst2", "mrpc", "stsb", "qqp", "mnli", "qnli", "rte" };
 
+    /// <summary>The most experiments any sweep may expand to; the API's own limit (ApiOptions) may only be lower.</summary>
+    public const int MaxExperimentsCeiling = 100_000;
+
+    /// <summary>
+    /// The structure a spec may hold. A large real sweep (a 512-experiment grid, seed lists) is a few hundred values;
+    /// 10,000 bounds the reading time of the largest body well under a second.
+    /// </summary>
+    public static ConfigTextLimits TextLimits { get; } = new(MaxDepth: 64, MaxAliases: 32, MaxNodes: 10_000, MaxStringLength: 4096);
+
     private static readonly string[] TopLevel =
         ["name", "team", "priority", "max_attempts", "base", "search", "seeds", "evaluation", "early_stopping", "checkpoints", "workload"];
 
-    public static SweepSpec LoadFile(string path)
+    public static SweepSpec LoadFile(string path, int maxExperiments = MaxExperimentsCeiling)
     {
         var text = File.ReadAllText(path);
         var yaml = Path.GetExtension(path).ToLowerInvariant() is ".yaml" or ".yml";
-        return yaml ? FromYaml(text) : FromJson(text);
+        return yaml ? FromYaml(text, maxExperiments) : FromJson(text, maxExperiments);
     }
 
-    public static SweepSpec FromYaml(string text)
-    {
-        JsonNode? node;
-        try
-        {
-            var stream = new YamlStream();
-            stream.Load(new StringReader(text));
-            node = stream.Documents.Count == 0 ? null : PretrainingConfigLoader.Convert(stream.Documents[0].RootNode);
-        }
-        catch (YamlDotNet.Core.YamlException e)
-        {
-            throw new SweepSpecException("$", $"not valid YAML: {e.Message}", e);
-        }
-        return FromNode(node);
-    }
+    public static SweepSpec FromYaml(string text, int maxExperiments = MaxExperimentsCeiling) =>
+        FromNode(Parse(text, yaml: true), maxExperiments);
 
-    public static SweepSpec FromJson(string text)
+    public static SweepSpec FromJson(string text, int maxExperiments = MaxExperimentsCeiling) =>
+        FromNode(Parse(text, yaml: false), maxExperiments);
+
+    private static JsonNode? Parse(string text, bool yaml)
     {
-        JsonNode? node;
         try
         {
-            node = JsonNode.Parse(text);
+            return yaml ? ConfigText.ParseYaml(text, TextLimits) : ConfigText.ParseJson(text, TextLimits);
         }
-        catch (JsonException e)
+        catch (ConfigTextException e)
         {
-            throw new SweepSpecException("$", $"not valid JSON: {e.Message}", e);
+            throw new SweepSpecException(e.Path, e.Problem, e);
         }
-        return FromNode(node);
     }
 
     /// <summary>Parses and validates; throws <see cref="SweepSpecException"/> naming the field.</summary>
-    public static SweepSpec FromNode(JsonNode? node)
+    public static SweepSpec FromNode(JsonNode? node, int maxExperiments = MaxExperimentsCeiling)
     {
         var root = Object(node, "$");
         CheckKeys(root, "", TopLevel);
@@ -78,12 +78,15 @@ public static partial class SweepSpecLoader
 
         var spec = new SweepSpec(name, team, baseConfig.ToJsonString(), search, seeds, finetuneSeeds, evaluations, priority,
             earlyStopping, checkpoints, maxAttempts, workload);
-        Validate(spec);
+        Validate(spec, maxExperiments);
         return spec;
     }
 
-    /// <summary>Checks a spec built in code (or received over the wire) the same way a parsed one is checked.</summary>
-    public static void Validate(SweepSpec spec)
+    /// <summary>
+    /// Checks a spec built in code (or received over the wire) the same way a parsed one is checked, including that it
+    /// expands to at most <paramref name="maxExperiments"/> experiments (counted before anything is expanded).
+    /// </summary>
+    public static void Validate(SweepSpec spec, int maxExperiments = MaxExperimentsCeiling)
     {
         if (string.IsNullOrWhiteSpace(spec.Name)) throw new SweepSpecException("name", "is required");
         if (string.IsNullOrWhiteSpace(spec.Team)) throw new SweepSpecException("team", "is required");
@@ -96,14 +99,32 @@ public static partial class SweepSpecLoader
         if (spec.Workload.Kind is not (WorkloadSpec.Electra or WorkloadSpec.Noop))
             throw new SweepSpecException("workload.kind", $"'{spec.Workload.Kind}' is not one of electra, noop");
 
+        if (spec.Search.Method is not (SearchSpace.GridMethod or SearchSpace.RandomMethod))
+            throw new SweepSpecException("search.method", $"'{spec.Search.Method}' is not one of grid, random");
+        if (spec.Search.MaxTrials is < 1) throw new SweepSpecException("search.max_trials", "must be at least 1");
+        var experiments = SweepExpander.ExperimentCount(spec);
+        var limit = Math.Min(maxExperiments, MaxExperimentsCeiling);
+        if (experiments > limit)
+            throw new SweepSpecException("search", $"expands to {Count(experiments)} experiments (trials × pre-training seeds); the limit is {limit}");
+        if (experiments == 0) throw new SweepSpecException("search", "expands to no trials");
+
         JsonObject baseConfig;
         try
         {
-            baseConfig = JsonNode.Parse(spec.BaseConfigJson) as JsonObject ?? throw new SweepSpecException("base", "must be a mapping of pre-training keys");
+            baseConfig = ConfigText.ParseJson(spec.BaseConfigJson) as JsonObject ?? throw new SweepSpecException("base", "must be a mapping of pre-training keys");
         }
-        catch (JsonException e)
+        catch (ConfigTextException e)
         {
-            throw new SweepSpecException("base", $"not valid JSON: {e.Message}", e);
+            throw new SweepSpecException(e.Path == "$" ? "base" : $"base.{e.Path}", e.Problem, e);
+        }
+        // Grid values arrive as JSON text (over the wire, not only from FromNode): each must parse within the limits.
+        foreach (var axis in spec.Search.Grid)
+        {
+            for (var i = 0; i < axis.ValuesJson.Length; i++)
+            {
+                try { _ = ConfigText.ParseJson(axis.ValuesJson[i]); }
+                catch (ConfigTextException e) { throw new SweepSpecException($"search.grid.{axis.Key}[{i}]", e.Problem, e); }
+            }
         }
         var searchKeys = spec.Search.Grid.Select(g => g.Key).Concat(spec.Search.Random.Select(r => r.Key)).ToHashSet();
         foreach (var key in searchKeys)
@@ -123,8 +144,9 @@ public static partial class SweepSpecLoader
             if (!GlueTasks.Contains(task)) throw new SweepSpecException("evaluation.glue", $"'{task}' is not one of {string.Join(", ", GlueTasks)}");
         if (spec.Evaluations.SquadVersion is { } squad && squad is not ("1.1" or "2.0"))
             throw new SweepSpecException("evaluation.squad", $"'{squad}' is not one of 1.1, 2.0");
-        if (spec.Evaluations.FlopMilestones.Any(m => m <= 0) || !IsAscending(spec.Evaluations.FlopMilestones))
-            throw new SweepSpecException("evaluation.flop_milestones", "must be positive and ascending");
+        if (spec.Evaluations.FlopMilestones.Any(m => !(m > 0) || !double.IsFinite(m)) || !IsAscending(spec.Evaluations.FlopMilestones))
+            throw new SweepSpecException("evaluation.flop_milestones", "must be positive, finite and ascending");
+        if (spec.Evaluations.FinetuneConfigJson is { } finetune) CheckFinetune(finetune, spec.Evaluations, resolved);
 
         if (spec.EarlyStopping is { } stop)
         {
@@ -134,6 +156,7 @@ public static partial class SweepSpecLoader
             if (stop.Mode is not ("min" or "max")) throw new SweepSpecException("early_stopping.mode", $"'{stop.Mode}' is not one of min, max");
             if (stop.Rungs.Length == 0 || stop.Rungs.Any(r => r <= 0) || !IsAscending(stop.Rungs.Select(r => (double)r).ToArray()))
                 throw new SweepSpecException("early_stopping.rungs", "needs positive, ascending steps");
+            if (!double.IsFinite(stop.ReductionFactor)) throw new SweepSpecException("early_stopping.reduction_factor", "must be a finite number");
             if (stop.Rule == EarlyStoppingSpec.Asha && stop.ReductionFactor <= 1)
                 throw new SweepSpecException("early_stopping.reduction_factor", "must be greater than 1");
             if (stop.MinExperiments < 1) throw new SweepSpecException("early_stopping.min_experiments", "must be at least 1");
@@ -141,15 +164,52 @@ public static partial class SweepSpecLoader
                 throw new SweepSpecException("early_stopping.rungs", $"rung {stop.Rungs[^1]} is not before num_train_steps {resolved.NumTrainSteps}");
         }
 
-        // Every experiment the sweep expands to must resolve: a bad grid value fails here, naming its axis.
-        var trials = SweepExpander.Trials(spec);
-        if (trials.Count == 0) throw new SweepSpecException("search", "expands to no trials");
-        foreach (var trial in trials)
+        foreach (var axis in spec.Search.Random)
+        {
+            var field = $"search.random.{axis.Key}";
+            if (axis.Distribution is not ("uniform" or "log_uniform" or "int_uniform"))
+                throw new SweepSpecException($"{field}.distribution", $"'{axis.Distribution}' is not one of uniform, log_uniform, int_uniform");
+            if (!double.IsFinite(axis.Min) || !double.IsFinite(axis.Max) || !(axis.Min < axis.Max))
+                throw new SweepSpecException(field, "min and max must be finite, min below max");
+            if (axis.Distribution == "log_uniform" && axis.Min <= 0) throw new SweepSpecException($"{field}.min", "must be positive for log_uniform");
+        }
+
+        // Every experiment the sweep expands to must resolve: a bad grid value fails here, naming its axis. The count
+        // was checked above, so this resolves at most the experiment limit's worth of trials.
+        foreach (var trial in SweepExpander.Trials(spec))
         {
             var merged = (JsonObject)baseConfig.DeepClone();
             foreach (var (key, value) in trial.Overrides) merged[key] = JsonNode.Parse(value);
             Resolve("base", merged, key => spec.Search.Grid.Any(g => g.Key == key) ? $"search.grid.{key}"
                 : spec.Search.Random.Any(r => r.Key == key) ? $"search.random.{key}" : null);
+        }
+    }
+
+    private static string Count(long experiments) =>
+        experiments == long.MaxValue ? "more than 9.2e18" : experiments.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>evaluation.finetune: the keys and values the fine-tuner's `--set` accepts, for the tasks the sweep evaluates.</summary>
+    private static void CheckFinetune(string json, EvaluationSpec evaluations, PretrainingConfig resolved)
+    {
+        JsonObject overrides;
+        try
+        {
+            overrides = ConfigText.ParseJson(json) as JsonObject ?? throw new SweepSpecException("evaluation.finetune", "must be a mapping");
+        }
+        catch (ConfigTextException e)
+        {
+            throw new SweepSpecException("evaluation.finetune", e.Problem, e);
+        }
+        List<FinetuningTask> tasks = [FinetuningTask.Parse("CoLA")];
+        if (evaluations.SquadVersion is { } squad) tasks.Add(FinetuningTask.Parse($"squad{squad}"));
+        try
+        {
+            FinetuningConfigLoader.CheckOverrides(overrides, FinetuningDefaults.SizeOf(resolved.DiscriminatorConfig()), tasks);
+        }
+        catch (ArgumentException e)
+        {
+            var key = KeyInMessage().Match(e.Message) is { Success: true } m ? m.Groups[1].Value : null;
+            throw new SweepSpecException(key is null ? "evaluation.finetune" : $"evaluation.finetune.{key}", e.Message, e);
         }
     }
 
@@ -230,7 +290,10 @@ public static partial class SweepSpecLoader
         var seeds = Object(node, "seeds");
         CheckKeys(seeds, "seeds", ["pretraining", "finetuning"]);
         var pretraining = seeds["pretraining"] is { } p ? LongList(p, "seeds.pretraining") : [1];
-        var finetuning = seeds["finetuning"] is { } f ? LongList(f, "seeds.finetuning").Select(s => checked((int)s)).ToArray() : [1];
+        var finetuning = seeds["finetuning"] is { } f
+            ? (f as JsonArray ?? throw new SweepSpecException("seeds.finetuning", "must be a list of integers"))
+                .Select((v, i) => Int(v, $"seeds.finetuning[{i}]")).ToArray()
+            : [1];
         return (pretraining, finetuning);
     }
 
@@ -318,7 +381,14 @@ public static partial class SweepSpecLoader
     };
 
     private static int? OptionalInt(JsonObject obj, string key, string field) =>
-        obj[key] is { } node ? checked((int)Long(node, field)) : null;
+        obj[key] is { } node ? Int(node, field) : null;
+
+    private static int Int(JsonNode? node, string field)
+    {
+        var value = Long(node, field);
+        return value is >= int.MinValue and <= int.MaxValue ? (int)value
+            : throw new SweepSpecException(field, $"{value} is beyond the range of a 32-bit integer");
+    }
 
     private static long? OptionalLong(JsonObject obj, string key, string field) =>
         obj[key] is { } node ? Long(node, field) : null;
@@ -342,13 +412,16 @@ public static partial class SweepSpecLoader
     {
         if (node is JsonValue v)
         {
-            if (v.TryGetValue<double>(out var d)) return d;
+            if (v.TryGetValue<double>(out var d)) return Finite(d, field);
             if (v.TryGetValue<long>(out var l)) return l;
             if (v.TryGetValue<int>(out var i)) return i;
-            if (v.TryGetValue<string>(out var s) && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var p)) return p;
+            if (v.TryGetValue<string>(out var s) && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var p)) return Finite(p, field);
         }
         throw new SweepSpecException(field, "must be a number");
     }
+
+    private static double Finite(double value, string field) =>
+        double.IsFinite(value) ? value : throw new SweepSpecException(field, "must be a finite number");
 
     private static long[] LongList(JsonNode node, string field) =>
         (node as JsonArray ?? throw new SweepSpecException(field, "must be a list of integers"))

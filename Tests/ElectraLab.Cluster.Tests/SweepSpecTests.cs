@@ -107,4 +107,88 @@ public sealed class SweepSpecTests
             """);
         Assert.Equal(3, SweepExpander.Expand(Guid.Empty, spec).Count);
     }
+
+    [Theory]
+    [InlineData(50_000, true)]
+    [InlineData(2_000, false)]
+    public void DeepYaml_IsAFieldError_NotAStackOverflow(int depth, bool flow)
+    {
+        // Block style needs one more space per level, so its text grows with depth²: 2,000 levels is 2 MB.
+        var nested = flow
+            ? " " + new string('[', depth) + new string(']', depth)
+            : "\n" + string.Concat(Enumerable.Range(1, depth).Select(i => new string(' ', i) + "-\n"));
+        var e = Assert.Throws<SweepSpecException>(() => SweepSpecLoader.FromYaml($"name: s\nteam: t\nbase:{nested}\n"));
+        Assert.True(e.Field.StartsWith("base", StringComparison.Ordinal), e.Message);
+    }
+
+    [Fact]
+    public void DeepJson_IsAFieldError()
+    {
+        var e = Assert.Throws<SweepSpecException>(() => SweepSpecLoader.FromJson($"{{\"name\": {new string('[', 50_000)}"));
+        Assert.StartsWith("name", e.Field);
+    }
+
+    [Theory]
+    [InlineData("a: &a [*a]\nname: x\n", "a[0]")]
+    [InlineData("name: &n [*n]\n", "name[0]")]
+    [InlineData("name: s\nname: t\n", "name")]
+    [InlineData("name: s\nteam: t\nbase: {data_dir: /d, mask_prob: .nan}\n", "base.mask_prob")]
+    [InlineData("name: s\nteam: t\nbase: {data_dir: /d, learning_rate: 1e999}\n", "base.learning_rate")]
+    [InlineData("name: s\nteam: t\nbase: {data_dir: /d, vocab_size: 0}\n", "base.vocab_size")]
+    [InlineData("name: s\nteam: t\nbase: {data_dir: /d, num_train_steps: 3000000000}\n", "base.num_train_steps")]
+    [InlineData("name: s\nteam: t\nbase: {data_dir: /d, model_hparam_overrides: {hidden_size: 100, num_attention_heads: 3}}\n", "base.model_hparam_overrides.num_attention_heads")]
+    [InlineData("name: s\nteam: t\nbase: {data_dir: /d, model_hparam_overrides: {hidden_sizes: 128}}\n", "base.model_hparam_overrides.hidden_sizes")]
+    [InlineData("name: s\nteam: t\nbase: {data_dir: /d}\nevaluation: {finetune: {learning_rat: 0.1}}\n", "evaluation.finetune.learning_rat")]
+    [InlineData("name: s\nteam: t\nbase: {data_dir: /d}\nevaluation: {finetune: {train_batch_size: many}}\n", "evaluation.finetune.train_batch_size")]
+    [InlineData("name: s\nteam: t\npriority: 99999999999\n", "priority")]
+    [InlineData("name: \"\\ud800\"\nteam: t\n", "$")]
+    public void HostileValues_AreFieldErrors(string text, string field)
+    {
+        var e = Assert.Throws<SweepSpecException>(() => SweepSpecLoader.FromYaml(text));
+        Assert.True(field == e.Field, $"expected {field}, got {e.Message}");
+    }
+
+    [Fact]
+    public void AliasBomb_IsRejectedBeforeItExpands()
+    {
+        var lines = new List<string> { "a0: &a0 [x, x, x, x, x, x, x, x, x]" };
+        for (var i = 1; i < 10; i++) lines.Add($"a{i}: &a{i} [{string.Join(", ", Enumerable.Repeat($"*a{i - 1}", 9))}]");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var e = Assert.Throws<SweepSpecException>(() => SweepSpecLoader.FromYaml(string.Join("\n", lines) + "\nname: s\n"));
+        Assert.True(e.Problem.Contains("aliases", StringComparison.Ordinal) || e.Problem.Contains("values", StringComparison.Ordinal), e.Message);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public void TrialCount_IsArithmetic_CappedAndSaturating()
+    {
+        static GridParameter Axis(string key, int n) => new(key, Enumerable.Range(0, n).Select(i => i.ToString()).ToArray());
+        var tenAxes = Enumerable.Range(0, 10).Select(i => Axis($"k{i}", 10)).ToArray();
+        Assert.Equal(10_000_000_000L, SweepExpander.TrialCount(new SearchSpace(SearchSpace.GridMethod, null, 0, tenAxes, [])));
+        Assert.Equal(7, SweepExpander.TrialCount(new SearchSpace(SearchSpace.GridMethod, 7, 0, tenAxes, [])));
+        Assert.Equal(1, SweepExpander.TrialCount(SearchSpace.None));
+        Assert.Equal(int.MaxValue, SweepExpander.TrialCount(new SearchSpace(SearchSpace.RandomMethod, int.MaxValue, 0, tenAxes, [])));
+        var thirtyAxes = Enumerable.Range(0, 30).Select(i => Axis($"k{i}", 10)).ToArray();
+        Assert.Equal(long.MaxValue, SweepExpander.TrialCount(new SearchSpace(SearchSpace.GridMethod, null, 0, thirtyAxes, [])));
+    }
+
+    [Theory]
+    [InlineData("search: {grid: {mask_prob: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.11], learning_rate: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], temperature: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], disc_weight: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], gen_weight: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], lr_decay_power: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], num_warmup_steps: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}}")]
+    [InlineData("search: {method: random, max_trials: 2147483647, random: {learning_rate: {min: 0.0001, max: 0.001}}}")]
+    [InlineData("search: {grid: {mask_prob: [0.1, 0.2]}}\nseeds: {pretraining: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]}")]
+    public void TooManyExperiments_AreRejectedBeforeExpansion(string search)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var e = Assert.Throws<SweepSpecException>(() => SweepSpecLoader.FromYaml($"name: s\nteam: t\nbase: {{data_dir: /d}}\n{search}\n", maxExperiments: 20));
+        Assert.Equal("search", e.Field);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(1), $"took {started.Elapsed}");
+    }
+
+    [Fact]
+    public void Validate_OnTheGrainPath_ChecksTheCountBeforeExpanding()
+    {
+        var spec = SweepSpecLoader.FromYaml("name: s\nteam: t\nbase: {data_dir: /d}\n");
+        var huge = spec with { Search = new SearchSpace(SearchSpace.RandomMethod, int.MaxValue, 0, [], []) };
+        Assert.Equal("search", Assert.Throws<SweepSpecException>(() => SweepSpecLoader.Validate(huge)).Field);
+    }
 }

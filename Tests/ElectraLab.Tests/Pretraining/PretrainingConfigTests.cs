@@ -55,6 +55,16 @@ public sealed class PretrainingConfigTests
     [InlineData("weight_sharing=all", "weight_sharing")]          // needs generator_hidden_size 1.0
     [InlineData("electric_objective=true", "electric_objective")]
     [InlineData("train_batch_size=\"many\"", "train_batch_size")]
+    [InlineData("vocab_size=0", "vocab_size")]
+    [InlineData("num_train_steps=3000000000", "num_train_steps")]
+    [InlineData("learning_rate=1e999", "learning_rate")]
+    [InlineData("disc_weight=\"Infinity\"", "disc_weight")]
+    [InlineData("model_hparam_overrides={\"hidden_size\": 100, \"num_attention_heads\": 3}", "model_hparam_overrides.num_attention_heads")]
+    [InlineData("model_hparam_overrides={\"hidden_sizes\": 128}", "model_hparam_overrides.hidden_sizes")]
+    [InlineData("model_hparam_overrides={\"hidden_size\": \"wide\"}", "model_hparam_overrides.hidden_size")]
+    [InlineData("model_hparam_overrides={\"hidden_dropout_prob\": 1.5}", "model_hparam_overrides.hidden_dropout_prob")]
+    [InlineData("model_hparam_overrides={\"num_hidden_layers\": 0}", "model_hparam_overrides.num_hidden_layers")]
+    [InlineData("generator_hidden_size=0.001", "generator_hidden_size")]  // rounds to a generator of width 0
     public void BadValues_NameTheKey(string set, string key)
     {
         var error = Assert.Throws<ArgumentException>(() => PretrainingConfigLoader.Load(null, [set]));
