@@ -1,5 +1,6 @@
 using System.Text;
 using ElectraLab.Api.Auth;
+using ElectraLab.Contracts.Experiments;
 using ElectraLab.Contracts.Sweeps;
 using ElectraLab.Grains.Sweeps;
 using ElectraLab.Storage;
@@ -15,7 +16,10 @@ public sealed record SweepCreated(Guid SweepId, IReadOnlyList<Guid> ExperimentId
 /// <summary>One experiment of a sweep: its live state and step, and the steps it is configured to run (for progress).</summary>
 public sealed record SweepExperiment(Guid Id, string Name, string Status, long Step, long? TotalSteps, string? Reason);
 
-public sealed record SweepDetails(Guid Id, string Name, string Status, DateTimeOffset CreatedAt, IReadOnlyList<SweepExperiment> Experiments);
+/// <summary>A sweep: <see cref="Status"/> is running, completed (something completed), failed (nothing did) or cancelled;
+/// <see cref="Counts"/> says how many experiments are in each state.</summary>
+public sealed record SweepDetails(Guid Id, string Name, string Status, DateTimeOffset CreatedAt, IReadOnlyList<SweepExperiment> Experiments,
+    IReadOnlyDictionary<string, int> Counts);
 
 public sealed record CancelRequest(string? Reason);
 
@@ -109,11 +113,13 @@ public static class SweepsApi
         var live = await cluster.GetGrain<ISweepGrain>(id).GetStatusAsync();
         var byId = live.Experiments.ToDictionary(e => e.ExperimentId);
         var experiments = rows.Items.OrderBy(e => e.Name, StringComparer.Ordinal).Select(e => byId.TryGetValue(e.Id, out var s)
-                ? new SweepExperiment(e.Id, e.Name, s.State.ToString(), s.Step, totals.GetValueOrDefault(e.Id), s.Reason)
+                ? new SweepExperiment(e.Id, e.Name, s.State.ToStorageName(), s.Step, totals.GetValueOrDefault(e.Id), s.Reason)
                 : new SweepExperiment(e.Id, e.Name, e.Status, 0, totals.GetValueOrDefault(e.Id), null))
             .ToList();
         var status = live.State == SweepStatus.NotSubmitted ? sweep.Status : live.State;
-        return TypedResults.Ok(new SweepDetails(sweep.Id, sweep.Name, status, sweep.CreatedAt, experiments));
+        var counts = experiments.GroupBy(e => e.Status)
+            .ToDictionary(g => g.Key, g => g.Count());
+        return TypedResults.Ok(new SweepDetails(sweep.Id, sweep.Name, status, sweep.CreatedAt, experiments, counts));
     }
 
     private static Dictionary<string, object?> WholeSpec => new() { ["field"] = "$" };

@@ -56,26 +56,14 @@ public static class PretrainCommand
                          $"on {device}: steps {trainer.Step}→{end}, batch {config.TrainBatchSize}×{config.MaxSeqLength}, {dataset.ExampleCount:N0} examples");
 
         using var metricsLog = new StreamWriter(Path.Combine(outDir, "metrics.jsonl"), append: true);
-        var progress = new ProgressLine(output, trainer.Step, end);
         bool interactive = !Console.IsOutputRedirected && ReferenceEquals(output, Console.Out);
+        var progress = new ProgressLine(output, trainer.Step, end);
+        var observer = new ConsoleObserver(output, metricsLog, progress, end, interactive);
         var clock = Stopwatch.StartNew();
-        while (trainer.Step < end && !cancellation.IsCancellationRequested)
-        {
-            trainer.TrainStep();
-            if (interactive) progress.Update(trainer.Step);
-            if (trainer.Step % config.LogEvery == 0 || trainer.Step == end)
-            {
-                var m = trainer.ReadMetrics();
-                progress.Clear();
-                output.WriteLine(Format(m, end, progress.Eta(trainer.Step)));
-                metricsLog.WriteLine(new JsonObject(m.AsPairs().Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value)).Prepend(KeyValuePair.Create("step", (JsonNode?)m.Step))).ToJsonString());
-                metricsLog.Flush();
-            }
-            if (trainer.Step % config.SaveCheckpointsSteps == 0 || trainer.Step == config.NumTrainSteps)
-                trainer.SaveCheckpoint(outDir);
-        }
+        // The one pre-training loop (the silo's workers run the same); Ctrl+C stops it between steps and it keeps its progress.
+        var result = new PretrainingRun(trainer, new PretrainingRunOptions(outDir, untilStep), observer).Run(cancellation);
         progress.Clear();
-        var saved = trainer.SaveCheckpoint(outDir);
+        var saved = result.LastCheckpoint ?? PretrainingCheckpoint.Latest(outDir);
         if (trainer.Step >= config.NumTrainSteps)
         {
             trainer.ExportHf(Path.Combine(outDir, "hf"));
@@ -170,6 +158,27 @@ public static class PretrainCommand
         {
             throw new InvalidDataException($"{file}: line {e.Start.Line}, column {e.Start.Column}: {e.Message}", e);
         }
+    }
+
+    /// <summary>The terminal's view of a run: a progress bar, a metric line per log interval, metrics.jsonl.</summary>
+    private sealed class ConsoleObserver(TextWriter output, StreamWriter metricsLog, ProgressLine progress, long end, bool interactive)
+        : IPretrainingObserver
+    {
+        public void Progress(long step, double trainFlops)
+        {
+            if (interactive) progress.Update(step);
+        }
+
+        public void Metrics(TrainingMetrics m)
+        {
+            progress.Clear();
+            output.WriteLine(Format(m, end, progress.Eta(m.Step)));
+            metricsLog.WriteLine(new JsonObject(m.AsPairs().Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))
+                .Prepend(KeyValuePair.Create("step", (JsonNode?)m.Step))).ToJsonString());
+            metricsLog.Flush();
+        }
+
+        public void CheckpointSaved(string folder, long step, CheckpointKind kind) => progress.Clear();
     }
 
     private static string Format(TrainingMetrics m, long end, TimeSpan? eta) =>

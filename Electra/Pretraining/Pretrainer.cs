@@ -72,19 +72,21 @@ public sealed class Pretrainer : IDisposable
         }
     }
 
-    /// <summary>Runs steps until <paramref name="untilStep"/> (default num_train_steps) or cancellation.</summary>
-    public void Train(long? untilStep = null, Action<TrainingMetrics>? onMetrics = null, string? checkpointRoot = null,
-        CancellationToken cancellation = default)
+    /// <summary>
+    /// Runs steps until <paramref name="untilStep"/> (default num_train_steps) or cancellation, through the one loop
+    /// (<see cref="PretrainingRun"/>): metrics every log_every steps, checkpoints under <paramref name="checkpointRoot"/>
+    /// when given.
+    /// </summary>
+    public PretrainingRunResult Train(long? untilStep = null, Action<TrainingMetrics>? onMetrics = null, string? checkpointRoot = null,
+        CancellationToken cancellation = default) =>
+        new PretrainingRun(this, new PretrainingRunOptions(checkpointRoot, untilStep), new MetricsCallback(onMetrics)).Run(cancellation);
+
+    /// <summary>Starts the clock of the current metrics interval (tokens per second) afresh.</summary>
+    internal void RestartIntervalClock() => _intervalClock.Restart();
+
+    private sealed class MetricsCallback(Action<TrainingMetrics>? onMetrics) : IPretrainingObserver
     {
-        long end = Math.Min(untilStep ?? _config.NumTrainSteps, _config.NumTrainSteps);
-        _intervalClock.Restart();
-        while (Step < end && !cancellation.IsCancellationRequested)
-        {
-            TrainStep();
-            if (Step % _config.LogEvery == 0 || Step == end) onMetrics?.Invoke(ReadMetrics());
-            if (checkpointRoot is not null && (Step % _config.SaveCheckpointsSteps == 0 || Step == _config.NumTrainSteps))
-                SaveCheckpoint(checkpointRoot);
-        }
+        public void Metrics(TrainingMetrics metrics) => onMetrics?.Invoke(metrics);
     }
 
     /// <summary>One full optimizer step.</summary>

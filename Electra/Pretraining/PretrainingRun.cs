@@ -56,13 +56,13 @@ public enum PretrainingRunOutcome
 public sealed record PretrainingRunResult(PretrainingRunOutcome Outcome, long Step, double TrainFlops, string? LastCheckpoint);
 
 /// <summary>Where and when a run checkpoints and what it watches for.</summary>
-/// <param name="CheckpointRoot">Checkpoint folders go under it (<see cref="PretrainingCheckpoint.Folder"/>).</param>
+/// <param name="CheckpointRoot">Checkpoint folders go under it (<see cref="PretrainingCheckpoint.Folder"/>); null: no checkpoints.</param>
 /// <param name="UntilStep">Stop after this step (default num_train_steps).</param>
 /// <param name="CheckpointInterval">Steps between checkpoints (default the config's save_checkpoints_steps).</param>
 /// <param name="Rungs">Early-stopping rungs (steps), ascending.</param>
 /// <param name="FlopMilestones">Train-FLOP milestones, ascending.</param>
 public sealed record PretrainingRunOptions(
-    string CheckpointRoot,
+    string? CheckpointRoot,
     long? UntilStep = null,
     int? CheckpointInterval = null,
     IReadOnlyList<long>? Rungs = null,
@@ -82,13 +82,13 @@ public sealed class PretrainingRun(Pretrainer trainer, PretrainingRunOptions opt
         var saved = trainer.Step;
         string? last = null;
         _observer.Progress(trainer.Step, trainer.TrainFlops);
-        trainer.ReadMetrics();  // the first interval's clock and averages start here, not at construction
+        trainer.RestartIntervalClock();  // the first interval's tokens per second count from here, not from construction
 
         while (trainer.Step < end)
         {
             if (cancellation.IsCancellationRequested)
             {
-                if (trainer.Step > saved && _observer.SaveWhenStopped) last = Save(CheckpointKind.TrainingState);
+                if (trainer.Step > saved && options.CheckpointRoot is not null && _observer.SaveWhenStopped) last = Save(CheckpointKind.TrainingState);
                 return new PretrainingRunResult(PretrainingRunOutcome.Stopped, trainer.Step, trainer.TrainFlops, last);
             }
             trainer.TrainStep();
@@ -109,27 +109,26 @@ public sealed class PretrainingRun(Pretrainer trainer, PretrainingRunOptions opt
                     }
                 }
             }
-            if (step % interval == 0 || step == end)
+            if (options.CheckpointRoot is not null && (step % interval == 0 || step == end))
             {
                 last = Save(CheckpointKind.TrainingState);
                 saved = step;
             }
-            if (milestones.Count > 0 && trainer.TrainFlops >= milestones.Peek())
+            if (options.CheckpointRoot is not null && milestones.Count > 0 && trainer.TrainFlops >= milestones.Peek())
             {
                 while (milestones.Count > 0 && trainer.TrainFlops >= milestones.Peek()) milestones.Dequeue();
                 Save(CheckpointKind.Milestone);
                 _observer.MilestoneReached(step);
             }
         }
-        if (saved != trainer.Step) last = Save(CheckpointKind.TrainingState);
-        return new PretrainingRunResult(trainer.Step >= config.NumTrainSteps || trainer.Step >= end ? PretrainingRunOutcome.Finished : PretrainingRunOutcome.Stopped,
-            trainer.Step, trainer.TrainFlops, last);
+        if (options.CheckpointRoot is not null && saved != trainer.Step) last = Save(CheckpointKind.TrainingState);
+        return new PretrainingRunResult(PretrainingRunOutcome.Finished, trainer.Step, trainer.TrainFlops, last);
     }
 
     private string Save(CheckpointKind kind)
     {
         // A milestone's folder lives apart from the training states, whose retention would otherwise prune it.
-        var root = kind == CheckpointKind.Milestone ? Path.Combine(options.CheckpointRoot, "milestones") : options.CheckpointRoot;
+        var root = kind == CheckpointKind.Milestone ? Path.Combine(options.CheckpointRoot!, "milestones") : options.CheckpointRoot!;
         var folder = trainer.SaveCheckpoint(root);
         _observer.CheckpointSaved(folder, trainer.Step, kind);
         return folder;

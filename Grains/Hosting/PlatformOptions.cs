@@ -47,6 +47,12 @@ public sealed class JobOptions
     /// <summary>A worker that reports nothing for this long (no step, no message) is presumed hung, killed, and the attempt fails.</summary>
     public TimeSpan WorkerHangTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// A drill: the first pre-training worker this silo starts crashes with a real SIGSEGV in native code at this step
+    /// (Workers/NativeFault.cs). Unset in production; tests use it to prove a crashing worker costs one attempt only.
+    /// </summary>
+    public long? InjectSegfaultAtStep { get; set; }
+
     /// <summary>How long a cancelled worker may take to stop between steps before it is killed.</summary>
     public TimeSpan WorkerStopGrace { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -9,6 +9,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Runtime;
+using Orleans.Runtime.Hosting;
+using Orleans.Storage;
 
 namespace ElectraLab.Grains.Hosting;
 
@@ -16,6 +18,9 @@ public static class PlatformSiloBuilderExtensions
 {
     /// <summary>The grain storage provider every ElectraLab grain persists to.</summary>
     public const string StorageName = "electralab";
+
+    /// <summary>The ADO.NET provider underneath <see cref="StorageName"/> (<see cref="OutageTolerantGrainStorage"/> wraps it).</summary>
+    private const string AdoNetStorageName = "electralab-adonet";
 
     /// <summary>
     /// Adds the ElectraLab grains' services to a silo: Storage on <c>ConnectionStrings:ElectraLab</c>, grain state and
@@ -40,11 +45,13 @@ public static class PlatformSiloBuilderExtensions
             MetricSpillDirectory = Path.Combine(work, "metric-spill"),
         });
         services.AddElectraLabStorage(configuration);
-        silo.AddAdoNetGrainStorage(StorageName, o =>
+        silo.AddAdoNetGrainStorage(AdoNetStorageName, o =>
         {
             o.Invariant = "Npgsql";
             o.ConnectionString = connectionString;
         });
+        services.AddGrainStorage(StorageName, (sp, _) =>
+            new OutageTolerantGrainStorage(sp.GetRequiredKeyedService<IGrainStorage>(AdoNetStorageName)));
         silo.UseAdoNetReminderService(o =>
         {
             o.Invariant = "Npgsql";

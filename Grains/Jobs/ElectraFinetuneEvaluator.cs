@@ -27,14 +27,10 @@ public sealed class ElectraFinetuneEvaluator : IFinetuneEvaluator
         var squad = request.Task.StartsWith("squad", StringComparison.Ordinal);
         var data = (squad ? request.SquadDataDirectory : request.GlueDataDirectory)
             ?? throw new JobInputException($"no data for {request.Task}: set ElectraLab:Jobs:{(squad ? "Squad" : "Glue")}DataDirectory on the silo");
-        var sets = new List<string>();
-        if (request.SettingsJson is { } settings && JsonNode.Parse(settings) is JsonObject overrides)
-        {
-            foreach (var (key, value) in overrides)
-            {
-                sets.Add($"{key}={(value is JsonValue v && v.TryGetValue<string>(out var s) ? s : value?.ToJsonString())}");
-            }
-        }
+        // The same key=value form sweep validation checked (FinetuningConfigLoader.CheckOverrides), so the two cannot drift.
+        var sets = request.SettingsJson is { } settings && JsonNode.Parse(settings) is JsonObject overrides
+            ? FinetuningConfigLoader.ToSets(overrides).ToList()
+            : [];
         sets.Add($"device={request.Device}");
         sets.Add($"num_threads={request.Threads.ToString(CultureInfo.InvariantCulture)}");
         var experiment = FinetuneExperiment.Prepare(task, request.CheckpointFolder, data, sets);

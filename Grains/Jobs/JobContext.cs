@@ -20,6 +20,12 @@ internal sealed class JobServices(IGrainFactory grains, MetricWriter metrics, Ch
 
     public Workers.WorkerSession Workers() => new(workerCommand, Options, Logger);
 
+    private int _faultInjected;
+
+    /// <summary>The step at which this worker is to crash (<see cref="JobOptions.InjectSegfaultAtStep"/>, once per silo), or null.</summary>
+    public long? TakeInjectedFault() =>
+        Options.InjectSegfaultAtStep is { } step && Interlocked.Exchange(ref _faultInjected, 1) == 0 ? step : null;
+
     /// <summary>An idempotent storage or grain call from a job thread that waits out a database outage.</summary>
     public T Durable<T>(Func<Task<T>> call, string what, CancellationToken cancellationToken) =>
         OutageRetry.Run(call, what, Logger, cancellationToken);

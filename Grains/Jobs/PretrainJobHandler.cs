@@ -31,7 +31,7 @@ internal sealed class PretrainJobHandler(JobServices services)
         var experiment = services.Grains.GetGrain<IExperimentGrain>(payload.ExperimentId);
         string? stoppedEarly = null;
         var start = new WorkerStart(JobWorker.PretrainKind, payload.ConfigJson, slot.Device, slot.Threads, work, resume,
-            payload.Checkpoints.Interval, payload.EarlyStopping?.Rungs, payload.Evaluations.FlopMilestones);
+            payload.Checkpoints.Interval, payload.EarlyStopping?.Rungs, payload.Evaluations.FlopMilestones, SegfaultAtStep: services.TakeInjectedFault());
 
         var done = services.Workers().Run(job, slot.Threads, start, message =>
         {

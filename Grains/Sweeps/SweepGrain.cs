@@ -44,6 +44,7 @@ public sealed class SweepGrain(
         var experiments = SweepExpander.Expand(sweepId, spec);
         if (S.Spec is null)
         {
+            CheckDatasets(spec, experiments);
             await store.SaveSweepAsync(sweepId, spec, specJson, experiments);
             S.Spec = spec;
             S.SpecJson = specJson;
@@ -66,6 +67,27 @@ public sealed class SweepGrain(
             await state.WriteStateAsync();
         }
         return new SweepSubmission(sweepId, S.ExperimentIds.ToArray());
+    }
+
+    /// <summary>
+    /// A dataset folder that is not there fails every experiment of the sweep, so it is refused at submission, where the
+    /// user is still listening. Checked on this silo's disk: silos are expected to see datasets at the same paths.
+    /// </summary>
+    private static void CheckDatasets(SweepSpec spec, IReadOnlyList<ExperimentSpec> experiments)
+    {
+        if (spec.Workload.Kind != WorkloadSpec.Electra) return;
+        var field = spec.Search.Grid.Any(g => g.Key == "data_dir") ? "search.grid.data_dir" : "base.data_dir";
+        var folders = experiments
+            .Select(e => System.Text.Json.Nodes.JsonNode.Parse(e.ConfigJson)?["data_dir"]?.GetValue<string>())
+            .OfType<string>()
+            .Distinct(StringComparer.Ordinal);
+        foreach (var folder in folders)
+        {
+            if (!Directory.Exists(folder))
+                throw new SweepSpecException(field, $"'{folder}' does not exist on this cluster's silos");
+            if (!File.Exists(Path.Combine(folder, "dataset.json")))
+                throw new SweepSpecException(field, $"'{folder}' is not a prepared dataset (no dataset.json; see `electralab data prepare`)");
+        }
     }
 
     public async Task<SweepStatus> GetStatusAsync()

@@ -41,6 +41,8 @@ public static class DatabaseRetry
                                       && !cancellationToken.IsCancellationRequested)
             {
                 dataSource?.Clear();
+                // Connections opened by connection string (Orleans' ADO.NET providers) sit in Npgsql's global pools.
+                NpgsqlConnection.ClearAllPools();
                 if (attempt == 1 || attempt % 10 == 0)
                 {
                     logger?.LogWarning("{What}: the database is unavailable ({Error}); retrying (attempt {Attempt}, {Elapsed:F0} s so far)",

@@ -25,7 +25,8 @@ public sealed class SweepsApiTests(ApiHost host) : IClassFixture<ApiHost>
 
         var sweep = await WaitAsync(client, created.SweepId, s => s.Status == "completed", TimeSpan.FromSeconds(60));
         Assert.Equal(created.ExperimentIds.Order(), sweep.Experiments.Select(e => e.Id).Order());
-        Assert.All(sweep.Experiments, e => Assert.Equal("Completed", e.Status));
+        Assert.All(sweep.Experiments, e => Assert.Equal("completed", e.Status));
+        Assert.Equal(3, sweep.Counts["completed"]);
 
         var listed = await client.GetStringAsync($"/api/experiments?sweep={created.SweepId}");
         Assert.All(created.ExperimentIds, id => Assert.Contains(id.ToString(), listed));

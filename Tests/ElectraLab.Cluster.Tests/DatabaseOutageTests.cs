@@ -146,8 +146,15 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
 
     private static async Task<HttpStatusCode> StatusOfAsync(HttpClient http, string path)
     {
-        using var response = await http.GetAsync(path);
-        return response.StatusCode;
+        try
+        {
+            using var response = await http.GetAsync(path);
+            return response.StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return 0;  // not listening yet
+        }
     }
 
     /// <summary>A scalar, or the default while the database cannot answer (the waits poll through restarts).</summary>

@@ -42,16 +42,19 @@ public sealed class RecoveryTests(PostgresDatabase database, ITestOutputHelper o
     }
 
     [SkippableFact]
-    public async Task Failure_RepeatedEveryAttempt_StopsAtTheRetryLimitWithTheErrorRecorded()
+    public async Task Failure_CausedByItsInput_FailsTheExperimentAtOnce_WithAOneLineReasonApartFromNotes()
     {
         database.SkipIfUnavailable();
         await using var platform = await PlatformCluster.StartAsync(database, cpuSlots: 1);
+        // A dataset folder that passes the submission check (it has a dataset.json) but cannot be read.
+        var broken = TestData.TempDirectory("broken-dataset");
+        await File.WriteAllTextAsync(Path.Combine(broken, "dataset.json"), "{ not json");
         var config = TestData.MicroConfig(steps: 4);
-        config["data_dir"] = Path.Combine(Path.GetTempPath(), $"no-such-dataset-{Guid.NewGuid():N}");
-        var (sweep, submission) = await platform.SubmitAsync($"""
+        config["data_dir"] = broken;
+        var (sweep, _) = await platform.SubmitAsync($"""
             name: broken-data
             team: ops
-            max_attempts: 2
+            max_attempts: 3
             base: {config.ToJsonString()}
             """);
         var status = await platform.WaitForSweepAsync(sweep, TimeSpan.FromSeconds(60));
@@ -59,11 +62,55 @@ public sealed class RecoveryTests(PostgresDatabase database, ITestOutputHelper o
         var job = experiment.Jobs.Single();
         output.WriteLine(experiment.Reason);
         Assert.Equal(ExperimentState.Failed, experiment.State);
-        Assert.Equal(2, job.Attempts);
+        Assert.Equal(1, job.Attempts);
         Assert.Equal(JobState.Failed, job.State);
+        Assert.Contains("cannot run", experiment.Reason);
+        Assert.Contains("dataset.json", job.Error);
+        Assert.DoesNotContain('\n', experiment.Reason!);
+        Assert.Equal(SweepStatus.Failed, status.State);
+        Assert.Equal("failed", await database.ScalarAsync<string>("SELECT status FROM sweeps WHERE id = $1", status.SweepId));
+        Assert.Contains("dataset.json", await database.ScalarAsync<string>("SELECT failure_reason FROM experiments WHERE id = $1", experiment.ExperimentId));
+        Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM experiments WHERE id = $1 AND notes IS NOT NULL", experiment.ExperimentId));
+    }
+
+    [SkippableFact]
+    public async Task Failure_OfTheWorkerEveryAttempt_IsRetried_UpToTheLimit()
+    {
+        database.SkipIfUnavailable();
+        // A worker that dies at once, every time (as a machine without libtorch's libraries would): infrastructure, so retried.
+        await using var platform = await PlatformCluster.StartAsync(database, cpuSlots: 1,
+            settings: new() { ["ElectraLab:Jobs:WorkerCommand"] = "/bin/false" });
+        var (sweep, _) = await platform.SubmitAsync($"""
+            name: dying-worker
+            team: ops
+            max_attempts: 2
+            base: {TestData.MicroConfig(steps: 4).ToJsonString()}
+            """);
+        var status = await platform.WaitForSweepAsync(sweep, TimeSpan.FromSeconds(60));
+        var experiment = status.Experiments.Single();
+        var job = experiment.Jobs.Single();
+        output.WriteLine(experiment.Reason);
+        Assert.Equal(ExperimentState.Failed, experiment.State);
+        Assert.Equal(2, job.Attempts);
         Assert.Contains("after 2 attempt(s)", experiment.Reason);
-        Assert.Contains("no-such-dataset", job.Error);
-        Assert.Contains("no-such-dataset", await database.ScalarAsync<string>("SELECT error FROM jobs WHERE id = $1", job.JobId));
-        Assert.Equal("failed", await database.ScalarAsync<string>("SELECT status FROM experiments WHERE id = $1", experiment.ExperimentId));
+        Assert.Contains("worker process died (exit code 1)", job.Error);
+        Assert.Contains("worker process died", await database.ScalarAsync<string>("SELECT error FROM jobs WHERE id = $1", job.JobId));
+    }
+
+    [SkippableFact]
+    public async Task MissingDataset_IsRefusedAtSubmission_AndCreatesNothing()
+    {
+        database.SkipIfUnavailable();
+        await using var platform = await PlatformCluster.StartAsync(database, cpuSlots: 1);
+        var config = TestData.MicroConfig(steps: 4);
+        config["data_dir"] = Path.Combine(Path.GetTempPath(), $"no-such-dataset-{Guid.NewGuid():N}");
+        var error = await Assert.ThrowsAsync<SweepSpecException>(() => platform.SubmitAsync($"""
+            name: no-data
+            team: ops
+            base: {config.ToJsonString()}
+            """));
+        Assert.Equal("base.data_dir", error.Field);
+        Assert.Contains("does not exist", error.Problem);
+        Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM sweeps WHERE name = 'no-data'"));
     }
 }

@@ -60,7 +60,7 @@ public static class JobWorker
             trainer.LoadCheckpoint(folder);
             Console.Error.WriteLine($"resumed from step {trainer.Step}");
         }
-        var observer = new PipeObserver(pipe);
+        var observer = new PipeObserver(pipe, start.SegfaultAtStep);
         var run = new PretrainingRun(trainer, new PretrainingRunOptions(start.WorkDirectory, CheckpointInterval: start.CheckpointInterval,
             Rungs: start.Rungs, FlopMilestones: start.FlopMilestones), observer);
         var result = run.Run(pipe.Cancellation);
@@ -88,12 +88,13 @@ public static class JobWorker
     }
 
     /// <summary>The run's events as protocol messages; the ones the silo must act on wait for its reply.</summary>
-    private sealed class PipeObserver(WorkerPipe pipe) : IPretrainingObserver
+    private sealed class PipeObserver(WorkerPipe pipe, long? segfaultAtStep) : IPretrainingObserver
     {
         private readonly Stopwatch _sinceProgress = Stopwatch.StartNew();
 
         public void Progress(long step, double trainFlops)
         {
+            if (step == segfaultAtStep) NativeFault.Segfault();
             // Often enough for a live view and the silo's hang detection, rarely enough to cost nothing.
             if (_sinceProgress.ElapsedMilliseconds < 250) return;
             _sinceProgress.Restart();

@@ -39,7 +39,8 @@ public sealed record WorkerStart(
     int[]? Seeds = null,
     string? GlueDataDirectory = null,
     string? SquadDataDirectory = null,
-    string? FinetuneConfigJson = null);
+    string? FinetuneConfigJson = null,
+    long? SegfaultAtStep = null);
 
 public sealed record WorkerScore(int Seed, string Metric, double Value);
 

@@ -19,6 +19,33 @@ public sealed class SiloProcess : IDisposable
 
     public int SiloPort { get; }
 
+    /// <summary>The silo's process id (its job workers are its children).</summary>
+    public int Pid => _process.Id;
+
+    /// <summary>Processes this silo started whose command line contains <paramref name="marker"/> (its job workers: "worker").</summary>
+    public IReadOnlyList<int> Children(string marker)
+    {
+        var children = new List<int>();
+        foreach (var dir in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after its closing parenthesis.
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (int.Parse(fields[1]) != Pid) continue;
+                var commandLine = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                if (commandLine.Contains(marker, StringComparison.Ordinal)) children.Add(pid);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+                // The process ended while we looked.
+            }
+        }
+        return children;
+    }
+
     /// <summary>The prefix of this silo's key (its address in parsable form), e.g. "127.0.0.1:11111@".</summary>
     public string KeyPrefix => $"127.0.0.1:{SiloPort}@";
 
