@@ -99,9 +99,19 @@ public sealed class SafetensorsReader : IDisposable
     {
         var entry = Entry(name);
         var tensor = empty(entry.Shape, SafetensorsDType.ToScalarType(entry.DType, name));
-        _stream.Seek(_dataStart + entry.Begin, SeekOrigin.Begin);
-        if (entry.ByteLength > 0) tensor.ReadBytesFromStream(_stream, 1 << 20);
-        return tensor;
+        try
+        {
+            _stream.Seek(_dataStart + entry.Begin, SeekOrigin.Begin);
+            // Straight into the tensor's memory; `tensor` is returned below, so it outlives the span.
+            if (entry.ByteLength > int.MaxValue) tensor.ReadBytesFromStream(_stream, 1 << 20);
+            else if (entry.ByteLength > 0) _stream.ReadExactly(tensor.bytes);
+            return tensor;
+        }
+        catch
+        {
+            tensor.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Reads one tensor into <paramref name="destination"/>, converting dtype and device as needed.</summary>

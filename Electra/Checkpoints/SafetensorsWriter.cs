@@ -27,13 +27,28 @@ public static class SafetensorsWriter
             stream.Write(header);
             foreach (var (_, tensor) in items)
             {
-                if (tensor.NumberOfElements == 0) continue;
-                using var cpu = tensor.detach().cpu().contiguous();
-                cpu.WriteBytesToStream(stream, 1 << 20);
+                if (tensor.NumberOfElements > 0) WriteData(stream, tensor);
             }
             stream.Flush(flushToDisk: true);
         }
         File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>
+    /// One tensor's bytes (row-major, little-endian) from a CPU copy or alias of it. Each intermediate is a local that is
+    /// disposed here, never a temporary: TorchSharp hands a wrapper's handle to native code without keeping the wrapper
+    /// alive, so an unreferenced result (the detach() in <c>tensor.detach().cpu()</c>) can be finalized, and its native
+    /// tensor freed, on the finalizer thread while the next call still reads it. That was issue 15's segfault.
+    /// </summary>
+    private static void WriteData(Stream stream, Tensor tensor)
+    {
+        using var detached = tensor.detach();
+        using var cpu = detached.cpu();
+        using var contiguous = cpu.contiguous();
+        // The span points into native memory that `contiguous` owns; the using keeps it alive until the write is done.
+        long length = contiguous.NumberOfElements * contiguous.ElementSize;
+        if (length <= int.MaxValue) stream.Write(contiguous.bytes);
+        else contiguous.WriteBytesToStream(stream, 1 << 20);
     }
 
     private static byte[] BuildHeader(List<KeyValuePair<string, Tensor>> items, IReadOnlyDictionary<string, string>? metadata)

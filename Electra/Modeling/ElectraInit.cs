@@ -45,13 +45,20 @@ public static class ElectraInit
     public static void TruncatedNormal(Tensor tensor, double std)
     {
         using var _ = no_grad();
+        // Every intermediate (the bound included) is a local: TorchSharp does not keep a temporary alive across the
+        // native call it is passed to, so the finalizer could free it mid-call. Construction runs outside any dispose scope.
+        using var bound = (2 * std).ToScalar();
         tensor.normal_(0, std);
         for (int round = 0; round < 100; round++)
         {
-            using var outside = tensor.abs().gt(2 * std);
-            if (!outside.any().item<bool>()) return;
-            using var redraw = empty_like(tensor).normal_(0, std);
-            tensor.copy_(where(outside, redraw, tensor));
+            using var magnitude = tensor.abs();
+            using var outside = magnitude.gt(bound);
+            using var any = outside.any();
+            if (!any.item<bool>()) return;
+            using var redraw = empty_like(tensor);
+            redraw.normal_(0, std);
+            using var merged = where(outside, redraw, tensor);
+            tensor.copy_(merged);
         }
     }
 

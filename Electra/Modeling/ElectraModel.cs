@@ -64,7 +64,12 @@ public sealed class ElectraModel : nn.Module<Tensor, Tensor, Tensor, Tensor>
     private static Tensor? KeyMask(Tensor attentionMask)
     {
         using var asBool = attentionMask.to_type(ScalarType.Bool);
-        if (asBool.device.type == TorchSharp.DeviceType.CPU && asBool.all().item<bool>()) return null;
+        if (asBool.device.type == TorchSharp.DeviceType.CPU)
+        {
+            // A local, not a temporary: item() reads its memory after the last call that would keep it alive.
+            using var all = asBool.all();
+            if (all.item<bool>()) return null;
+        }
         return asBool.view(attentionMask.shape[0], 1, 1, attentionMask.shape[1]);
     }
 }

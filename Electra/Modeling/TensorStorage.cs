@@ -14,7 +14,14 @@ public static class TensorStorage
     private static extern IntPtr THSStorage_data_ptr(IntPtr tensor);
 
     /// <summary>The address of the tensor's storage (CPU or device memory); equal for tensors that share it.</summary>
-    public static nint Address(Tensor tensor) => THSStorage_data_ptr(tensor.Handle);
+    public static nint Address(Tensor tensor)
+    {
+        var address = THSStorage_data_ptr(tensor.Handle);
+        // Passing the handle does not keep the wrapper alive: without this, a wrapper the caller no longer uses could be
+        // finalized (its native tensor freed) while the call above reads it.
+        GC.KeepAlive(tensor);
+        return address;
+    }
 
     /// <summary>The address of the tensor's first element (its storage plus its offset), for code that reads it raw.</summary>
     public static nint DataAddress(Tensor tensor) => Address(tensor) + (nint)(tensor.storage_offset() * tensor.element_size());

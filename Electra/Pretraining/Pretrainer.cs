@@ -130,7 +130,12 @@ public sealed class Pretrainer : IDisposable
     /// <summary>Averages since the last read. Reading synchronises with the device once.</summary>
     public TrainingMetrics ReadMetrics()
     {
-        var s = _statistics is null ? new float[9] : _statistics.cpu().data<float>().ToArray();
+        var s = new float[9];
+        if (_statistics is not null)
+        {
+            using var cpu = _statistics.cpu();
+            s = cpu.data<float>().ToArray();
+        }
         int n = Math.Max(1, _statisticsSteps);
         double seconds = Math.Max(1e-9, _intervalClock.Elapsed.TotalSeconds);
         double Ratio(double a, double b) => b > 0 ? a / b : 0;

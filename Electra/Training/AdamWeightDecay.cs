@@ -68,6 +68,8 @@ public sealed class AdamWeightDecay : IDisposable
             return;
         }
         FusedCpuUpdate.ClipAndUpdate(buffers, clipNorm, learningRate, _weightDecay, Math.Max(1, get_num_threads()));
+        // The buffers are raw addresses into the slots' tensors: their wrappers must outlive the update.
+        GC.KeepAlive(_slots);
     }
 
     /// <summary>The raw fp32 memory of every parameter with a gradient, or null when any is not a contiguous CPU fp32 tensor.</summary>
