@@ -40,8 +40,7 @@ public static class JsonFiles
     /// <summary>"path: not valid JSON at line 3, byte 7: ..." from the parser's exception (its position is 0-based).</summary>
     public static InvalidDataException NotJson(string path, JsonException e)
     {
-        var where = e.LineNumber is { } line ? $" at line {line + 1}, byte {e.BytePositionInLine.GetValueOrDefault() + 1}" : "";
-        return new InvalidDataException($"{path}: not valid JSON{where}: {Describe(e)}", e);
+        return new InvalidDataException($"{path}: {Describe(e)}", e);
     }
 
     /// <summary>A deserialization failure: the key its JSON path names has a value of the wrong type.</summary>
@@ -51,8 +50,15 @@ public static class JsonFiles
         return key is null ? NotJson(path, e) : new InvalidDataException($"{path}: key '{key}' has the wrong type or is malformed", e);
     }
 
-    // The parser's sentence without the " LineNumber: 0 | BytePositionInLine: 6." it appends (NotJson says where).
-    private static string Describe(JsonException e)
+    /// <summary>"not valid JSON at line 3, byte 7: ..." (the parser counts from 0, people from 1).</summary>
+    public static string Describe(JsonException e)
+    {
+        var where = e.LineNumber is { } line ? $" at line {line + 1}, byte {e.BytePositionInLine.GetValueOrDefault() + 1}" : "";
+        return $"not valid JSON{where}: {Sentence(e)}";
+    }
+
+    // The parser's sentence without the " LineNumber: 0 | BytePositionInLine: 6." it appends (Describe says where).
+    private static string Sentence(JsonException e)
     {
         var message = e.Message;
         int at = message.IndexOf(" LineNumber:", StringComparison.Ordinal);

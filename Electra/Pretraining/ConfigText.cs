@@ -124,7 +124,7 @@ public static partial class ConfigText
         }
         catch (JsonException e)
         {
-            throw new ConfigTextException("$", $"not valid JSON: {e.Message}", e);
+            throw new ConfigTextException("$", JsonFiles.Describe(e), e);
         }
         return tree.Root;
     }

@@ -31,7 +31,9 @@ internal sealed class PretrainJobHandler(JobServices services)
         var experiment = services.Grains.GetGrain<IExperimentGrain>(payload.ExperimentId);
         string? stoppedEarly = null;
         var start = new WorkerStart(JobWorker.PretrainKind, payload.ConfigJson, slot.Device, slot.Threads, work, resume,
-            payload.Checkpoints.Interval, payload.EarlyStopping?.Rungs, payload.Evaluations.FlopMilestones, SegfaultAtStep: services.TakeInjectedFault());
+            payload.Checkpoints.Interval, payload.EarlyStopping?.Rungs, payload.Evaluations.FlopMilestones, 
+            // The drill crashes a fresh attempt only: the resumed one must be able to finish.
+            SegfaultAtStep: latest is null ? services.TakeInjectedFault() : null);
 
         var done = services.Workers().Run(job, slot.Threads, start, message =>
         {

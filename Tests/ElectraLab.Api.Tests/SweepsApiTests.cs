@@ -55,7 +55,7 @@ public sealed class SweepsApiTests(ApiHost host) : IClassFixture<ApiHost>
         var response = await client.PostAsJsonAsync($"/api/sweeps/{created.SweepId}/cancel", new { reason = "test" });
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         // The sweep is cancelled at once; its experiments follow one-way, so the test waits for them.
-        var sweep = await WaitAsync(client, created.SweepId, s => s.Experiments.All(e => e.Status == "Cancelled"), TimeSpan.FromSeconds(60));
+        var sweep = await WaitAsync(client, created.SweepId, s => s.Experiments.All(e => e.Status == "cancelled"), TimeSpan.FromSeconds(60));
         Assert.Equal("cancelled", sweep.Status);
     }
 

@@ -53,6 +53,8 @@ public sealed class DashboardAccessTests(PostgresDatabase database) : IClassFixt
 
         settings.Remove("ElectraLab:Api:AdminKey");
         settings["ElectraLab:Silo:HostApi"] = "false";
+        // A cluster of its own: joining the first one would mean waiting for the killed silo to be voted dead.
+        settings["Orleans:ClusterId"] = settings["Orleans:ServiceId"] = $"{clusterId}-bare";
         var bare = SiloProcess.FreePort();
         using (SiloProcess.Start("no-admin-key", settings, bare))
         {
