@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ElectraLab.Sweeps;
 
 namespace ElectraLab.Api;
 
@@ -24,7 +25,7 @@ public sealed class ApiOptions
     public int MaxSpecBytes { get; set; } = 256 * 1024;
 
     /// <summary>The most experiments one sweep may expand to (trials × pre-training seeds).</summary>
-    [Range(1, ElectraLab.Grains.Sweeps.SweepSpecLoader.MaxExperimentsCeiling)]
+    [Range(1, ElectraLab.Sweeps.SweepSpecLoader.MaxExperimentsCeiling)]
     public int MaxExperimentsPerSweep { get; set; } = 512;
 
     /// <summary>How long an authenticated key is trusted without asking the database again (revocation through this

@@ -2,6 +2,7 @@ using ElectraLab.Api.Auth;
 using ElectraLab.Storage.Queries;
 using ElectraLab.Storage.Results;
 using Microsoft.AspNetCore.Http.HttpResults;
+using ElectraLab.Config.Pretraining;
 
 namespace ElectraLab.Api.Endpoints;
 

@@ -2,12 +2,12 @@ using System.Text;
 using ElectraLab.Api.Auth;
 using ElectraLab.Contracts.Experiments;
 using ElectraLab.Contracts.Sweeps;
-using ElectraLab.Grains.Sweeps;
 using ElectraLab.Storage;
 using ElectraLab.Storage.Queries;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using ElectraLab.Sweeps;
 
 namespace ElectraLab.Api.Endpoints;
 

@@ -5,6 +5,7 @@ using System.CommandLine;
 using ElectraLab.Electra.Evaluation;
 using ElectraLab.Electra.Finetuning.Glue;
 using ElectraLab.Electra.Finetuning.Squad;
+using ElectraLab.Config.Finetuning.Glue;
 
 namespace ElectraLab.Cli.Commands;
 

@@ -4,6 +4,7 @@
 // results.json and the median seed's prediction files. Ctrl+C stops between steps.
 using System.CommandLine;
 using System.Globalization;
+using ElectraLab.Config.Finetuning;
 using ElectraLab.Electra.Finetuning;
 
 namespace ElectraLab.Cli.Commands;

@@ -2,6 +2,7 @@
 using System.CommandLine;
 using ElectraLab.Electra.Checkpoints;
 using ElectraLab.Electra.Modeling;
+using ElectraLab.Config.Modeling;
 
 namespace ElectraLab.Cli.Commands;
 

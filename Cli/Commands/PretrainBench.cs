@@ -6,6 +6,8 @@ using System.Text.Json;
 using ElectraLab.Electra;
 using ElectraLab.Electra.Pretraining;
 using static TorchSharp.torch;
+using ElectraLab.Config.Pretraining;
+using ElectraLab.Config.Modeling;
 
 namespace ElectraLab.Cli.Commands;
 
@@ -42,7 +44,7 @@ public static class PretrainBench
                 var config = new PretrainingConfig
                 {
                     ModelSize = parse.GetValue(preset)!,
-                    GeneratorHiddenSize = ElectraLab.Electra.Modeling.ElectraPresets.DefaultGeneratorFraction(parse.GetValue(preset)!),
+                    GeneratorHiddenSize = ElectraLab.Config.Modeling.ElectraPresets.DefaultGeneratorFraction(parse.GetValue(preset)!),
                     Objective = parse.GetValue(objective)!,
                     TrainBatchSize = parse.GetValue(batch),
                     MaxSeqLength = parse.GetValue(seq),

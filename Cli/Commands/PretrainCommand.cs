@@ -9,6 +9,8 @@ using ElectraLab.Electra.Data.Pretraining;
 using ElectraLab.Electra.Pretraining;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
+using ElectraLab.Config;
+using ElectraLab.Config.Pretraining;
 
 namespace ElectraLab.Cli.Commands;
 

@@ -7,6 +7,7 @@ using ElectraLab.Electra;
 using ElectraLab.Electra.Checkpoints;
 using ElectraLab.Electra.Modeling;
 using static TorchSharp.torch;
+using ElectraLab.Config.Modeling;
 
 namespace ElectraLab.Cli.Commands;
 

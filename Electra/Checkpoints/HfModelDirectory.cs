@@ -4,6 +4,7 @@
 using System.Text.Json.Nodes;
 using ElectraLab.Electra.Modeling;
 using static TorchSharp.torch;
+using ElectraLab.Config.Modeling;
 
 namespace ElectraLab.Electra.Checkpoints;
 

@@ -5,6 +5,7 @@
 using System.Buffers.Binary;
 using System.Text.Json;
 using static TorchSharp.torch;
+using ElectraLab.Config;
 
 namespace ElectraLab.Electra.Checkpoints;
 

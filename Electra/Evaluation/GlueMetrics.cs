@@ -1,5 +1,7 @@
 // The metrics of one GLUE task on one split, computed from gold and predicted labels (classification) or
 // scores (STS-B). Values are fractions; an undefined correlation (constant input) is null, never NaN.
+using ElectraLab.Config.Evaluation;
+
 namespace ElectraLab.Electra.Evaluation;
 
 public static class GlueMetrics

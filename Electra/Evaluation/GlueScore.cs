@@ -2,6 +2,8 @@
 // Spearman for STS-B and accuracy for every other task (MRPC and QQP included, though GLUE's leaderboard also
 // shows their F1), averaged over the eight tasks CoLA, SST-2, MRPC, STS-B, QQP, MNLI, QNLI and RTE. WNLI is
 // left out, as in the paper's dev tables; MNLI means MNLI-m (the official code's dev set is dev_matched).
+using ElectraLab.Config.Evaluation;
+
 namespace ElectraLab.Electra.Evaluation;
 
 public static class GlueScore

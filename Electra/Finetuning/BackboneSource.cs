@@ -11,6 +11,8 @@ using ElectraLab.Electra.Checkpoints;
 using ElectraLab.Electra.Data.Pretraining;
 using ElectraLab.Electra.Modeling;
 using ElectraLab.Electra.Pretraining;
+using ElectraLab.Config.Pretraining;
+using ElectraLab.Config.Modeling;
 
 namespace ElectraLab.Electra.Finetuning;
 

@@ -9,6 +9,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ElectraLab.Electra.Data.Tokenization;
 using static TorchSharp.torch;
+using ElectraLab.Config.Finetuning;
 
 namespace ElectraLab.Electra.Finetuning;
 

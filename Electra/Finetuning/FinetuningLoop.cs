@@ -9,6 +9,7 @@ using ElectraLab.Electra.Modeling;
 using ElectraLab.Electra.Pretraining;
 using ElectraLab.Electra.Training;
 using static TorchSharp.torch;
+using ElectraLab.Config.Finetuning;
 
 namespace ElectraLab.Electra.Finetuning;
 

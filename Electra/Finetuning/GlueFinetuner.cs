@@ -10,6 +10,8 @@ using ElectraLab.Electra.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using ElectraLab.Config.Finetuning;
+using ElectraLab.Config.Finetuning.Glue;
 
 namespace ElectraLab.Electra.Finetuning;
 

@@ -13,6 +13,7 @@ using ElectraLab.Electra.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using ElectraLab.Config.Finetuning;
 
 namespace ElectraLab.Electra.Finetuning;
 

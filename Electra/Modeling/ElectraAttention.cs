@@ -7,6 +7,7 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using ElectraLab.Config.Modeling;
 
 namespace ElectraLab.Electra.Modeling;
 

@@ -3,6 +3,7 @@
 // (E-model: scope electra/embeddings with AUTO_REUSE), including the LayerNorm.
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using ElectraLab.Config.Modeling;
 
 namespace ElectraLab.Electra.Modeling;
 

@@ -1,6 +1,7 @@
 // The transformer stack: post-LN layers of attention then a GELU feed-forward (HF ElectraLayer/ElectraEncoder).
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using ElectraLab.Config.Modeling;
 
 namespace ElectraLab.Electra.Modeling;
 

@@ -3,6 +3,7 @@
 // There is no pooler: heads read the final hidden state at [CLS] (E-model L266).
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using ElectraLab.Config.Modeling;
 
 namespace ElectraLab.Electra.Modeling;
 

@@ -3,6 +3,7 @@
 // ElectraForQuestionAnswering.
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using ElectraLab.Config.Modeling;
 
 namespace ElectraLab.Electra.Modeling;
 

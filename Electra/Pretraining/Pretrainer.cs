@@ -8,6 +8,7 @@ using ElectraLab.Electra.Modeling;
 using ElectraLab.Electra.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using ElectraLab.Config.Pretraining;
 
 namespace ElectraLab.Electra.Pretraining;
 

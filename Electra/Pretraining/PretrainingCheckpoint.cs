@@ -5,6 +5,7 @@
 // written into a temporary folder and renamed, so a folder named step-N is always complete.
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ElectraLab.Config;
 
 namespace ElectraLab.Electra.Pretraining;
 

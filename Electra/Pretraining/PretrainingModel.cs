@@ -6,6 +6,8 @@ using ElectraLab.Electra.Modeling;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using ElectraLab.Config.Pretraining;
+using ElectraLab.Config.Modeling;
 
 namespace ElectraLab.Electra.Pretraining;
 
@@ -239,11 +241,4 @@ public sealed class PretrainingModel : nn.Module
         }
         return stack([mlmLoss.detach(), discLoss.detach(), genCorrect, genTotal, tp, fp, fn, tn, total]);
     }
-}
-
-public enum PretrainingPhase
-{
-    Joint,
-    GeneratorOnly,
-    DiscriminatorOnly,
 }

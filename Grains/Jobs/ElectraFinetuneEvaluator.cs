@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using ElectraLab.Electra.Finetuning;
+using ElectraLab.Config.Finetuning;
 
 namespace ElectraLab.Grains.Jobs;
 

@@ -7,6 +7,8 @@ using ElectraLab.Electra.Pretraining;
 using ElectraLab.Storage.Resilience;
 using Npgsql;
 using NpgsqlTypes;
+using ElectraLab.Config.Pretraining;
+using ElectraLab.Config.Modeling;
 
 namespace ElectraLab.Grains.Records;
 

@@ -4,6 +4,7 @@ using ElectraLab.Contracts.Scheduling;
 using ElectraLab.Contracts.Sweeps;
 using ElectraLab.Grains.Hosting;
 using ElectraLab.Grains.Records;
+using ElectraLab.Sweeps;
 
 namespace ElectraLab.Grains.Sweeps;
 

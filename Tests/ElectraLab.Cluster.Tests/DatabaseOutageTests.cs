@@ -3,6 +3,7 @@ using ElectraLab.Cluster.Tests.Support;
 using ElectraLab.Contracts.Scheduling;
 using ElectraLab.Contracts.Sweeps;
 using ElectraLab.Grains.Sweeps;
+using ElectraLab.Sweeps;
 using ElectraLab.Storage;
 using ElectraLab.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;

@@ -11,6 +11,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using Xunit.Abstractions;
+using ElectraLab.Config.Pretraining;
+using ElectraLab.Sweeps;
 
 namespace ElectraLab.Cluster.Tests;
 

@@ -1,6 +1,7 @@
 using ElectraLab.Cluster.Tests.Support;
 using ElectraLab.Contracts.Experiments;
 using ElectraLab.Electra.Pretraining;
+using ElectraLab.Config.Pretraining;
 
 namespace ElectraLab.Cluster.Tests;
 

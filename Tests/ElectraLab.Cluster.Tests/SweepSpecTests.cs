@@ -1,6 +1,8 @@
 using ElectraLab.Cluster.Tests.Support;
 using ElectraLab.Contracts.Sweeps;
 using ElectraLab.Grains.Sweeps;
+using ElectraLab.Config.Finetuning.Glue;
+using ElectraLab.Sweeps;
 
 namespace ElectraLab.Cluster.Tests;
 

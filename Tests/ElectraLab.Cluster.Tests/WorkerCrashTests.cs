@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using Xunit.Abstractions;
+using ElectraLab.Sweeps;
 
 namespace ElectraLab.Cluster.Tests;
 

@@ -1,5 +1,7 @@
 // MRPC and STS-B are symmetric (paraphrase, similarity), so the official recipe doubles their training set with
 // every pair also in the swapped order (`double_unordered`, ELECTRA-REFERENCE §6.1 and §6.3).
+using ElectraLab.Config.Finetuning.Glue;
+
 namespace ElectraLab.Electra.Finetuning.Glue;
 
 public static class GlueAugmentation

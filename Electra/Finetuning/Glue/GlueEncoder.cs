@@ -3,6 +3,7 @@
 // max_seq_length loses tokens one at a time from the end of whichever side is longer (b on a tie, as the
 // official `_truncate_seq_pair`), a single sentence is cut to max_seq_length - 2. Padding is id 0 with mask 0.
 using ElectraLab.Electra.Data.Tokenization;
+using ElectraLab.Config.Finetuning.Glue;
 
 namespace ElectraLab.Electra.Finetuning.Glue;
 

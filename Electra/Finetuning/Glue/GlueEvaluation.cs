@@ -2,6 +2,7 @@
 // place both `eval glue` and the fine-tuning loop get GLUE numbers from, so a table can never mix methods.
 using System.Globalization;
 using ElectraLab.Electra.Evaluation;
+using ElectraLab.Config.Evaluation;
 
 namespace ElectraLab.Electra.Finetuning.Glue;
 

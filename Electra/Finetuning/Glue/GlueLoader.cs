@@ -4,6 +4,7 @@
 // are skipped, counted and reported with their line numbers instead of failing the whole file: the real QQP
 // and MNLI files carry a handful of them.
 using System.Globalization;
+using ElectraLab.Config.Finetuning.Glue;
 
 namespace ElectraLab.Electra.Finetuning.Glue;
 

@@ -1,6 +1,7 @@
 // GLUE submission files: a header `index<TAB>prediction`, then one row per example in data-file order, with
 // labels written as the dataset writes them ("entailment", "1") and STS-B scores as decimal numbers.
 using System.Globalization;
+using ElectraLab.Config.Finetuning.Glue;
 
 namespace ElectraLab.Electra.Finetuning.Glue;
 

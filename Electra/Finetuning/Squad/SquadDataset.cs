@@ -4,6 +4,7 @@
 // answer_start counts Unicode code points, as Python indexes the official JSON.
 using System.Text.Json;
 using ElectraLab.Electra.Evaluation;
+using ElectraLab.Config;
 
 namespace ElectraLab.Electra.Finetuning.Squad;
 

@@ -3,6 +3,7 @@
 // predictions.json may hold the best non-null answers (ELECTRA's convention) or already-thresholded ones.
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using ElectraLab.Config;
 
 namespace ElectraLab.Electra.Finetuning.Squad;
 

@@ -4,6 +4,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using ElectraLab.Electra.Pretraining;
+using ElectraLab.Config.Pretraining;
 
 namespace ElectraLab.Grains.Jobs.Workers;
 

@@ -5,6 +5,7 @@ using ElectraLab.Grains.Sweeps;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Orleans.TestingHost;
+using ElectraLab.Sweeps;
 
 namespace ElectraLab.Cluster.Tests.Support;
 

@@ -4,6 +4,7 @@ using ElectraLab.Tests.Pretraining;
 using ElectraLab.Tests.Support;
 using TorchSharp;
 using static TorchSharp.torch;
+using ElectraLab.Config.Pretraining;
 
 namespace ElectraLab.Tests.Checkpoints;
 

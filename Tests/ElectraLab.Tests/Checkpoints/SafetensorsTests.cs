@@ -4,6 +4,7 @@ using ElectraLab.Electra.Checkpoints;
 using ElectraLab.Electra.Modeling;
 using ElectraLab.Tests.Support;
 using static TorchSharp.torch;
+using ElectraLab.Config.Modeling;
 
 namespace ElectraLab.Tests.Checkpoints;
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using ElectraLab.Cli;
 using ElectraLab.Tests.Support;
+using ElectraLab.Config.Finetuning.Glue;
 
 namespace ElectraLab.Tests.Evaluation;
 
@@ -76,8 +77,8 @@ public sealed class EvalCommandTests
     public void Glue_GoldPredictionsScorePerfectly_OnTheTasksWithoutReferenceFiles(string task, string devFile, int rows)
     {
         var folder = task.StartsWith("MNLI") ? "MNLI" : task;
-        var layout = Electra.Finetuning.Glue.GlueTasks.Get(task);
-        var dev = Electra.Finetuning.Glue.GlueLoader.LoadFile(layout, Path.Combine(Glue, folder, devFile), Electra.Finetuning.Glue.GlueSplit.Dev);
+        var layout = Config.Finetuning.Glue.GlueTasks.Get(task);
+        var dev = Electra.Finetuning.Glue.GlueLoader.LoadFile(layout, Path.Combine(Glue, folder, devFile), Config.Finetuning.Glue.GlueSplit.Dev);
         Assert.Equal(rows, dev.Examples.Count);
         var file = WriteSubmission("gold.tsv", dev.Examples.Select(e => (e.Index, e.Label!)));
         var (code, output, error) = Run("eval", "glue", "--task", task, "--data-dir", Glue, "--predictions", file);

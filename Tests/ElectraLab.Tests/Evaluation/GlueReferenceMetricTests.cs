@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using ElectraLab.Electra.Evaluation;
 using ElectraLab.Electra.Finetuning.Glue;
+using ElectraLab.Config.Finetuning.Glue;
+using ElectraLab.Config.Evaluation;
 
 namespace ElectraLab.Tests.Evaluation;
 

@@ -1,4 +1,5 @@
 using ElectraLab.Electra.Evaluation;
+using ElectraLab.Config.Evaluation;
 
 namespace ElectraLab.Tests.Evaluation;
 

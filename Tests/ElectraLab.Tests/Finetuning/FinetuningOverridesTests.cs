@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ElectraLab.Electra.Finetuning;
+using ElectraLab.Config.Finetuning;
 
 namespace ElectraLab.Tests.Finetuning;
 

@@ -1,6 +1,7 @@
 using ElectraLab.Electra.Data.Tokenization;
 using ElectraLab.Electra.Finetuning.Glue;
 using ElectraLab.Tests.Support;
+using ElectraLab.Config.Finetuning.Glue;
 
 namespace ElectraLab.Tests.Finetuning;
 

@@ -1,5 +1,6 @@
 using ElectraLab.Electra.Finetuning.Glue;
 using ElectraLab.Tests.Support;
+using ElectraLab.Config.Finetuning.Glue;
 
 namespace ElectraLab.Tests.Finetuning;
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using ElectraLab.Electra.Modeling;
 using ElectraLab.Tests.Support;
+using ElectraLab.Config.Modeling;
 
 namespace ElectraLab.Tests.Modeling;
 

@@ -1,5 +1,6 @@
 using ElectraLab.Electra.Modeling;
 using ElectraLab.Tests.Support;
+using ElectraLab.Config.Modeling;
 
 namespace ElectraLab.Tests.Modeling;
 

@@ -1,6 +1,7 @@
 using ElectraLab.Electra.Modeling;
 using ElectraLab.Tests.Support;
 using static TorchSharp.torch;
+using ElectraLab.Config.Modeling;
 
 namespace ElectraLab.Tests.Modeling;
 

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ElectraLab.Electra.Pretraining;
 using ElectraLab.Tests.Support;
+using ElectraLab.Config;
+using ElectraLab.Config.Pretraining;
 
 namespace ElectraLab.Tests.Pretraining;
 

@@ -1,4 +1,5 @@
 using ElectraLab.Electra.Pretraining;
+using ElectraLab.Config.Pretraining;
 
 namespace ElectraLab.Tests.Pretraining;
 

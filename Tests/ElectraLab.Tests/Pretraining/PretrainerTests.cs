@@ -1,6 +1,7 @@
 using ElectraLab.Electra.Pretraining;
 using ElectraLab.Tests.Support;
 using static TorchSharp.torch;
+using ElectraLab.Config.Pretraining;
 
 namespace ElectraLab.Tests.Pretraining;
 

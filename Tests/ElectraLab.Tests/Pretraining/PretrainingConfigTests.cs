@@ -1,5 +1,6 @@
 using ElectraLab.Electra.Pretraining;
 using ElectraLab.Tests.Support;
+using ElectraLab.Config.Pretraining;
 
 namespace ElectraLab.Tests.Pretraining;
 

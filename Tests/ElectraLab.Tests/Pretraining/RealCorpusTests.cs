@@ -2,6 +2,7 @@ using ElectraLab.Electra.Data.Pretraining;
 using ElectraLab.Electra.Data.Tokenization;
 using ElectraLab.Electra.Pretraining;
 using ElectraLab.Tests.Support;
+using ElectraLab.Config.Pretraining;
 
 namespace ElectraLab.Tests.Pretraining;
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using ElectraLab.Electra.Checkpoints;
 using ElectraLab.Electra.Modeling;
 using static TorchSharp.torch;
+using ElectraLab.Config.Modeling;
 
 namespace ElectraLab.Tests.Support;
 

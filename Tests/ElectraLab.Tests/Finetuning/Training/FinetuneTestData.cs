@@ -1,6 +1,7 @@
 using ElectraLab.Cli;
 using ElectraLab.Electra.Modeling;
 using ElectraLab.Tests.Support;
+using ElectraLab.Config.Modeling;
 
 namespace ElectraLab.Tests.Finetuning.Training;
 

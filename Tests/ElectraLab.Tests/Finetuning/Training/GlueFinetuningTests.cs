@@ -3,6 +3,8 @@ using ElectraLab.Electra.Finetuning;
 using ElectraLab.Electra.Finetuning.Glue;
 using ElectraLab.Tests.Support;
 using Xunit.Abstractions;
+using ElectraLab.Config.Finetuning;
+using ElectraLab.Config.Finetuning.Glue;
 
 namespace ElectraLab.Tests.Finetuning.Training;
 

@@ -3,6 +3,7 @@ using ElectraLab.Electra.Finetuning;
 using ElectraLab.Electra.Modeling;
 using ElectraLab.Tests.Support;
 using TorchSharp;
+using ElectraLab.Config.Modeling;
 
 namespace ElectraLab.Tests.Finetuning.Training;
 

@@ -4,6 +4,7 @@ using ElectraLab.Electra.Finetuning;
 using ElectraLab.Electra.Finetuning.Squad;
 using ElectraLab.Tests.Support;
 using Xunit.Abstractions;
+using ElectraLab.Config.Finetuning;
 
 namespace ElectraLab.Tests.Finetuning.Training;
 

@@ -8,11 +8,12 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ElectraLab.Contracts.Sweeps;
-using ElectraLab.Electra.Finetuning;
-using ElectraLab.Electra.Modeling;
-using ElectraLab.Electra.Pretraining;
+using ElectraLab.Config;
+using ElectraLab.Config.Pretraining;
+using ElectraLab.Config.Finetuning;
+using ElectraLab.Config.Finetuning.Glue;
 
-namespace ElectraLab.Grains.Sweeps;
+namespace ElectraLab.Sweeps;
 
 public static partial class SweepSpecLoader
 {

@@ -3,8 +3,9 @@
 // not know are kept verbatim and written back, so a round trip never loses what another tool put there.
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ElectraLab.Config;
 
-namespace ElectraLab.Electra.Modeling;
+namespace ElectraLab.Config.Modeling;
 
 public sealed record ElectraConfig
 {

@@ -1,8 +1,8 @@
 // The defaults that depend on the task and the model size (ELECTRA-REFERENCE §1.3, E-ftcfg L136-151, Paper-T7).
 using System.Text.Json.Nodes;
-using ElectraLab.Electra.Modeling;
+using ElectraLab.Config.Modeling;
 
-namespace ElectraLab.Electra.Finetuning;
+namespace ElectraLab.Config.Finetuning;
 
 public static class FinetuningDefaults
 {

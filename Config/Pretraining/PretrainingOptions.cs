@@ -1,6 +1,6 @@
 // The switches of ElectraLab's pre-training beyond the official flags: which objective, how the generator and
 // discriminator share weights, and joint vs two-stage training (Paper §3.2, §3.5; ELECTRA-REFERENCE §2.6).
-namespace ElectraLab.Electra.Pretraining;
+namespace ElectraLab.Config.Pretraining;
 
 public enum Objective
 {

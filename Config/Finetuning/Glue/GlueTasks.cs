@@ -1,9 +1,9 @@
 // The nine GLUE tasks. Column positions follow the official processors (ELECTRA's finetune/classification
 // and BERT's run_classifier) on the files download_glue_data.py writes; see ELECTRA-REFERENCE §6.1.
 // Label lists are sorted the way the official code lists them, and that order defines the label ids.
-using ElectraLab.Electra.Evaluation;
+using ElectraLab.Config.Evaluation;
 
-namespace ElectraLab.Electra.Finetuning.Glue;
+namespace ElectraLab.Config.Finetuning.Glue;
 
 public static class GlueTasks
 {

@@ -1,4 +1,4 @@
-namespace ElectraLab.Electra.Finetuning.Glue;
+namespace ElectraLab.Config.Finetuning.Glue;
 
 /// <summary>
 /// Where a split's fields live in its TSV rows, as the official code reads them. Negative positions count

@@ -5,8 +5,9 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using ElectraLab.Config;
 
-namespace ElectraLab.Electra.Pretraining;
+namespace ElectraLab.Config.Pretraining;
 
 public static class PretrainingConfigLoader
 {

@@ -2,7 +2,7 @@
 // (hence 2× per example), dense embedding lookups, its per-op constants, and its quirks kept on purpose (the
 // attention-output LayerNorm counted as 5 FLOPs, not 5·h) so numbers compare with the paper's Table 1.
 // ELECTRA-Small, 1M steps, batch 128, seq 128, 64-wide generator: 1.2937e18.
-namespace ElectraLab.Electra.Pretraining;
+namespace ElectraLab.Config.Pretraining;
 
 public sealed record TransformerFlops(long Hidden, long Layers, long Seq = 512, long Vocab = 30522, long? Embedding = null,
     long? Intermediate = null, double OutputFraction = 0.15625)

@@ -1,9 +1,9 @@
 // One GLUE evaluation task: where its files are in the standard GLUE folder (as download_glue_data.py lays
 // it out), how each split's columns are read (the official ELECTRA/BERT processors), its label set, and the
 // metrics GLUE reports for it. MNLI is two evaluation tasks (MNLI-m, MNLI-mm) that share one training file.
-using ElectraLab.Electra.Evaluation;
+using ElectraLab.Config.Evaluation;
 
-namespace ElectraLab.Electra.Finetuning.Glue;
+namespace ElectraLab.Config.Finetuning.Glue;
 
 public sealed record GlueTask(
     string Name,

@@ -3,9 +3,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using ElectraLab.Electra.Modeling;
+using ElectraLab.Config.Modeling;
 
-namespace ElectraLab.Electra.Pretraining;
+namespace ElectraLab.Config.Pretraining;
 
 public sealed record PretrainingConfig
 {

@@ -1,9 +1,9 @@
 // The tasks `electralab finetune` accepts: the GLUE evaluation names (CoLA, SST-2, MRPC, STS-B, QQP, MNLI, QNLI,
 // RTE, WNLI) and SQuAD 1.1 / 2.0. MNLI trains once on MNLI/train.tsv and is scored on dev_matched (MNLI-m, the
 // official code's dev set, ELECTRA-REFERENCE §6.1) and, when the file is there, on dev_mismatched (MNLI-mm).
-using ElectraLab.Electra.Finetuning.Glue;
+using ElectraLab.Config.Finetuning.Glue;
 
-namespace ElectraLab.Electra.Finetuning;
+namespace ElectraLab.Config.Finetuning;
 
 public sealed record FinetuningTask(string Name, GlueTask? Glue, bool SquadV2)
 {

@@ -8,7 +8,7 @@ using System.Text.Json.Nodes;
 using ElectraLab.Contracts.Experiments;
 using ElectraLab.Contracts.Sweeps;
 
-namespace ElectraLab.Grains.Sweeps;
+namespace ElectraLab.Sweeps;
 
 /// <summary>One point of the search space: pre-training keys and their values as JSON text.</summary>
 public sealed record Trial(int Index, IReadOnlyDictionary<string, string> Overrides);

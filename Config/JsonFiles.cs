@@ -4,7 +4,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace ElectraLab.Electra;
+namespace ElectraLab.Config;
 
 public static class JsonFiles
 {

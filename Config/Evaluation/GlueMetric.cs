@@ -1,4 +1,4 @@
-namespace ElectraLab.Electra.Evaluation;
+namespace ElectraLab.Config.Evaluation;
 
 /// <summary>The metrics GLUE reports. <see cref="GlueMetrics.Key"/> gives the JSON key `eval glue` prints.</summary>
 public enum GlueMetric

@@ -3,8 +3,10 @@
 // task and the model size (ELECTRA-REFERENCE §1.3), and `--set key=value` overrides any key.
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ElectraLab.Config.Modeling;
+using ElectraLab.Config.Pretraining;
 
-namespace ElectraLab.Electra.Finetuning;
+namespace ElectraLab.Config.Finetuning;
 
 public sealed record FinetuningConfig
 {
@@ -65,9 +67,6 @@ public sealed record FinetuningConfig
 
     /// <summary>Only "fp32" for now.</summary>
     [JsonPropertyName("precision")] public string Precision { get; init; } = "fp32";
-
-    /// <summary>bf16 for bf16-mixed (fp32 master weights, moments, norms and losses), null for fp32.</summary>
-    [JsonIgnore] public TorchSharp.torch.ScalarType? ComputeDType => Precision == "bf16-mixed" ? TorchSharp.torch.ScalarType.BFloat16 : null;
 
     /// <summary>Checks every value; throws naming the offending key.</summary>
     public FinetuningConfig Validate()

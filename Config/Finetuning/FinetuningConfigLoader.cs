@@ -4,10 +4,10 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using ElectraLab.Electra.Modeling;
-using ElectraLab.Electra.Pretraining;
+using ElectraLab.Config;
+using ElectraLab.Config.Modeling;
 
-namespace ElectraLab.Electra.Finetuning;
+namespace ElectraLab.Config.Finetuning;
 
 public static class FinetuningConfigLoader
 {

@@ -1,7 +1,7 @@
 // The paper's model sizes (E-tu get_bert_config, E-cfg, Paper Table 6) and the generator rule of the official
 // code (E-run get_generator_config): a generator is the discriminator shrunk in width, FFN and heads, never in
 // depth, and it keeps the discriminator's embedding size so the two can share one embedding module.
-namespace ElectraLab.Electra.Modeling;
+namespace ElectraLab.Config.Modeling;
 
 public static class ElectraPresets
 {

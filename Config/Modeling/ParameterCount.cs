@@ -1,4 +1,4 @@
-namespace ElectraLab.Electra.Modeling;
+namespace ElectraLab.Config.Modeling;
 
 /// <summary>
 /// Parameter counts from a config alone, without building the model (the scheduler records an experiment's size at

@@ -11,7 +11,7 @@ using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
-namespace ElectraLab.Electra.Pretraining;
+namespace ElectraLab.Config;
 
 /// <summary>How much structure one config text may hold. A sweep spec needs depth 5 and a few hundred nodes.</summary>
 public sealed record ConfigTextLimits(int MaxDepth = 64, int MaxAliases = 32, int MaxNodes = 100_000, int MaxStringLength = 4096)
