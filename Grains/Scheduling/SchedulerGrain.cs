@@ -21,9 +21,8 @@ public sealed class SchedulerGrainState
 public sealed record QueuedJob(JobRequest Job, long Sequence);
 
 /// <summary>
-/// The queue and the slot table. Policy: the highest priority first; within a priority, the team with the fewest
-/// running jobs, then the least served (fair share by virtual time: a team that becomes active starts at the least
-/// served active team's count, so it neither starves nor gets a burst for having been idle), then FIFO.
+/// The queue and the slot table. The policy (priority, fair share, FIFO, placement) is <see cref="JobQueue"/>'s; this
+/// grain keeps the workers' reports and leases, calls the workers, and persists.
 ///
 /// Durability: the queue is grain state in PostgreSQL. Writes are coalesced (at most every PersistInterval), which is
 /// safe because experiments re-enqueue their queued jobs from their reminders (Enqueue is idempotent): a queue that
@@ -43,6 +42,7 @@ public sealed class SchedulerGrain(
     private bool _dirty;
 
     private SchedulerGrainState S => state.State;
+    private JobQueue Queue => new(state.State);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -70,25 +70,14 @@ public sealed class SchedulerGrain(
 
     private void Add(JobRequest job)
     {
-        if (S.Running.ContainsKey(job.JobId) || S.Queue.Any(q => q.Job.JobId == job.JobId)) return;
-        if (!IsActive(job.Team))
-        {
-            var others = S.Served.Where(kv => IsActive(kv.Key)).Select(kv => kv.Value).DefaultIfEmpty(0).Min();
-            S.Served[job.Team] = Math.Max(S.Served.GetValueOrDefault(job.Team), others);
-        }
-        S.Queue.Add(new QueuedJob(job, ++S.Sequence));
-        _dirty = true;
+        if (Queue.Add(job)) _dirty = true;
     }
 
     public async Task ReleaseAsync(Guid jobId, Guid? dispatchId)
     {
-        if (S.Running.TryGetValue(jobId, out var running) && (dispatchId is null || running.DispatchId == dispatchId))
-        {
-            S.Running.Remove(jobId);
-            _released.Add(running.DispatchId);
-            _dirty = true;
-        }
-        if (dispatchId is null && S.Queue.RemoveAll(q => q.Job.JobId == jobId) > 0) _dirty = true;
+        var (released, dequeued) = Queue.Release(jobId, dispatchId);
+        if (released is not null) _released.Add(released.DispatchId);
+        if (released is not null || dequeued) _dirty = true;
         await DispatchAsync();
     }
 
@@ -103,10 +92,8 @@ public sealed class SchedulerGrain(
         foreach (var slot in report.Slots)
         {
             if (slot is { RunningJob: { } jobId, RunningDispatch: { } dispatch } && !_released.Contains(dispatch)
-                && !S.Running.ContainsKey(jobId) && S.Queue.FirstOrDefault(q => q.Job.JobId == jobId) is { } queued)
+                && Queue.Adopt(jobId, dispatch, report.Silo, slot.Index, now))
             {
-                S.Queue.Remove(queued);
-                S.Running[jobId] = new JobAssignment(queued.Job, dispatch, report.Silo, slot.Index, now);
                 _dirty = true;
             }
         }
@@ -132,20 +119,15 @@ public sealed class SchedulerGrain(
             var running = S.Running.Values.FirstOrDefault(r => r.Silo == s.Silo && r.Slot == s.Index);
             return s with { RunningJob = running?.Job.JobId, RunningDispatch = running?.DispatchId };
         })).OrderBy(s => s.Silo, StringComparer.Ordinal).ThenBy(s => s.Index).ToArray();
-        return Task.FromResult(new SchedulerSnapshot(Ordered().Select(q => q.Job).ToArray(),
+        return Task.FromResult(new SchedulerSnapshot(Queue.Ordered().Select(q => q.Job).ToArray(),
             S.Running.Values.OrderBy(r => r.AssignedAt).ToArray(), slots, S.Dispatched));
     }
 
     private async Task DispatchAsync()
     {
-        while (S.Queue.Count > 0 && FreeSlot() is { } slot)
+        while (!Queue.IsEmpty && FreeSlot() is { } slot && Queue.PickNext() is { } next)
         {
-            var next = PickNext();
-            S.Queue.Remove(next);
-            var assignment = new JobAssignment(next.Job, Guid.NewGuid(), slot.Silo, slot.Index, DateTimeOffset.UtcNow);
-            S.Running[next.Job.JobId] = assignment;
-            S.Served[next.Job.Team] = S.Served.GetValueOrDefault(next.Job.Team) + 1;
-            S.Dispatched++;
+            var assignment = Queue.Assign(next, slot, DateTimeOffset.UtcNow);
             _dirty = true;
             bool started;
             try
@@ -160,46 +142,14 @@ public sealed class SchedulerGrain(
             }
             if (!started)
             {
-                S.Running.Remove(next.Job.JobId);
-                S.Served[next.Job.Team] -= 1;
-                S.Dispatched--;
-                S.Queue.Add(next);
+                Queue.Unassign(next);
                 if (_workers.TryGetValue(slot.Silo, out var worker)) worker.Blocked.Add(slot.Index);
             }
         }
     }
 
-    /// <summary>A slot is free when no dispatch holds it here and its worker's last report shows it idle (or only
-    /// finishing a dispatch released since). A slot whose worker refused a job waits for the next report.</summary>
-    private SlotInfo? FreeSlot()
-    {
-        foreach (var (_, worker) in _workers.OrderBy(w => w.Key, StringComparer.Ordinal))
-        {
-            foreach (var slot in worker.Slots)
-            {
-                if (worker.Blocked.Contains(slot.Index)) continue;
-                if (S.Running.Values.Any(r => r.Silo == slot.Silo && r.Slot == slot.Index)) continue;
-                if (slot.RunningDispatch is { } d && !_released.Contains(d)) continue;
-                return slot;
-            }
-        }
-        return null;
-    }
-
-    private QueuedJob PickNext()
-    {
-        var top = S.Queue.Max(q => q.Job.Priority);
-        return S.Queue.Where(q => q.Job.Priority == top)
-            .OrderBy(q => S.Running.Values.Count(r => r.Job.Team == q.Job.Team))
-            .ThenBy(q => S.Served.GetValueOrDefault(q.Job.Team))
-            .ThenBy(q => q.Sequence)
-            .First();
-    }
-
-    private IEnumerable<QueuedJob> Ordered() => S.Queue.OrderByDescending(q => q.Job.Priority).ThenBy(q => q.Sequence);
-
-    private bool IsActive(string team) =>
-        S.Queue.Any(q => q.Job.Team == team) || S.Running.Values.Any(r => r.Job.Team == team);
+    private SlotInfo? FreeSlot() =>
+        Queue.FreeSlot(_workers.Select(w => (w.Key, (IReadOnlyList<SlotInfo>)w.Value.Slots, (IReadOnlySet<int>)w.Value.Blocked)), _released);
 
     private async Task PersistAsync(CancellationToken cancellationToken)
     {
