@@ -1,8 +1,9 @@
-// A small, fully specified generator for data-order shuffles (Steele et al.'s SplitMix64). Written out rather
-// than System.Random so the order of a dataset never changes with the runtime version.
-namespace ElectraLab.Electra.Data.Pretraining;
+// A small, fully specified generator (Steele et al.'s SplitMix64), the one in the codebase: data-order shuffles,
+// the per-step streams of StepRandom (masking, bootstrap resampling) and the seeding of the dropout generators.
+// Written out rather than System.Random so no draw ever changes with the runtime version: exact resume depends on it.
+namespace ElectraLab.Electra;
 
-internal sealed class SplitMix64(ulong seed)
+public sealed class SplitMix64(ulong seed)
 {
     private ulong _state = seed;
 

@@ -65,8 +65,8 @@ public static partial class SweepSpecLoader
 
         var name = RequiredString(root, "name");
         var team = RequiredString(root, "team");
-        var priority = OptionalInt(root, "priority", "priority") ?? 0;
-        var maxAttempts = OptionalInt(root, "max_attempts", "max_attempts") ?? 3;
+        var priority = OptionalInt(root, "priority", "priority") ?? SweepDefaults.Priority;
+        var maxAttempts = OptionalInt(root, "max_attempts", "max_attempts") ?? SweepDefaults.MaxAttempts;
         if (maxAttempts < 1) throw new SweepSpecException("max_attempts", "must be at least 1");
 
         var workload = ReadWorkload(root["workload"]);
@@ -287,14 +287,14 @@ public static partial class SweepSpecLoader
 
     private static (long[] Pretraining, int[] Finetuning) ReadSeeds(JsonNode? node)
     {
-        if (node is null) return ([1], [1]);
+        if (node is null) return ([SweepDefaults.PretrainingSeed], [SweepDefaults.FinetuningSeed]);
         var seeds = Object(node, "seeds");
         CheckKeys(seeds, "seeds", ["pretraining", "finetuning"]);
-        var pretraining = seeds["pretraining"] is { } p ? LongList(p, "seeds.pretraining") : [1];
+        var pretraining = seeds["pretraining"] is { } p ? LongList(p, "seeds.pretraining") : [SweepDefaults.PretrainingSeed];
         var finetuning = seeds["finetuning"] is { } f
             ? (f as JsonArray ?? throw new SweepSpecException("seeds.finetuning", "must be a list of integers"))
                 .Select((v, i) => Int(v, $"seeds.finetuning[{i}]")).ToArray()
-            : [1];
+            : [SweepDefaults.FinetuningSeed];
         return (pretraining, finetuning);
     }
 
@@ -324,8 +324,8 @@ public static partial class SweepSpecLoader
 
     private static CheckpointSpec ReadCheckpoints(JsonNode? node, JsonObject baseConfig)
     {
-        var interval = baseConfig["save_checkpoints_steps"] is JsonValue v && v.TryGetValue<int>(out var i) ? i : 1000;
-        var keep = 2;
+        var interval = baseConfig["save_checkpoints_steps"] is JsonValue v && v.TryGetValue<int>(out var i) ? i : SweepDefaults.CheckpointInterval;
+        var keep = SweepDefaults.CheckpointsKept;
         if (node is null) return new CheckpointSpec(interval, keep);
         var checkpoints = Object(node, "checkpoints");
         CheckKeys(checkpoints, "checkpoints", ["interval", "keep_last"]);

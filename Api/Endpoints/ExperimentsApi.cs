@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ElectraLab.Api.Auth;
+using ElectraLab.Contracts.Experiments;
 using ElectraLab.Contracts.Sweeps;
 using ElectraLab.Storage;
 using ElectraLab.Storage.Checkpoints;
@@ -36,7 +37,6 @@ public sealed record ExperimentEvent(Guid ExperimentId, string Status, long Step
 /// <summary>Experiments: history, details, notes and tags, forks, comparison, metric curves and live updates.</summary>
 public static class ExperimentsApi
 {
-    private static readonly string[] TerminalStatuses = ["completed", "failed", "cancelled", "stopped-early"];
     private static readonly string[] DefaultCurves = ["mlm_loss", "disc_loss"];
     private const int MaxTags = 32;
     private const int MaxNotes = 10_000;
@@ -157,8 +157,9 @@ public static class ExperimentsApi
         }
         var name = string.IsNullOrWhiteSpace(request?.Name) ? $"{parent.Name}/fork" : request.Name.Trim();
         var spec = new SweepSpec(name, team, config.ToJsonString(), SearchSpace.None, [parent.Seed],
-            template?.FinetuneSeeds ?? [1], template?.Evaluations ?? EvaluationSpec.None, template?.Priority ?? 0,
-            EarlyStopping: null, template?.Checkpoints ?? new CheckpointSpec(1000, 2), template?.MaxAttempts ?? 3,
+            template?.FinetuneSeeds ?? [SweepDefaults.FinetuningSeed], template?.Evaluations ?? EvaluationSpec.None,
+            template?.Priority ?? SweepDefaults.Priority, EarlyStopping: null, template?.Checkpoints ?? SweepDefaults.Checkpoints,
+            template?.MaxAttempts ?? SweepDefaults.MaxAttempts,
             template?.Workload ?? WorkloadSpec.Default);
 
         SweepSubmission submission;
@@ -242,7 +243,7 @@ public static class ExperimentsApi
                     yield return new SseItem<ExperimentEvent>(current, "status");
                     last = current;
                 }
-                if (TerminalStatuses.Contains(row.Status)) yield break;
+                if (ExperimentStates.TerminalNames.Contains(row.Status)) yield break;
             }
             if (!await timer.WaitForNextTickAsync(cancellationToken)) yield break;
         }

@@ -1,7 +1,9 @@
 using ElectraLab.Storage.Results;
 using Npgsql;
+using ElectraLab.Storage.Entities;
+using LeaderboardBenchmarks = ElectraLab.Storage.Results.Benchmarks;
 
-namespace ElectraLab.Storage.Bench;
+namespace ElectraLab.Benchmarks.Storage;
 
 /// <summary>
 /// Generates the query benchmark's dataset inside the server (INSERT ... SELECT over generate_series), which is far
@@ -39,7 +41,7 @@ internal static class BenchmarkDataset
             """, cancellationToken, teams, options.Experiments);
 
         progress("evaluation results (GLUE 8 tasks + SQuAD 1.1/2.0 EM/F1, 3 seeds each)");
-        var columns = Benchmarks.Columns;
+        var columns = LeaderboardBenchmarks.Columns;
         await ExecuteAsync(dataSource, """
             INSERT INTO evaluation_results (experiment_id, checkpoint_step, task, metric, seed, value, created_at)
             SELECT e.id, 1000000, c.task, c.metric, s, 0.5 + 0.4 * random(), now()
@@ -85,7 +87,7 @@ internal static class BenchmarkDataset
         await ExecuteAsync(dataSource, $"""
             INSERT INTO metric_rollups (experiment_id, name, block, first_step, last_step, min_value, max_value,
                                         last_value, points)
-            SELECT experiment_id, name, step / {Entities.MetricRollup.BlockSteps}, min(step), max(step), min(value),
+            SELECT experiment_id, name, step / {MetricRollup.BlockSteps}, min(step), max(step), min(value),
                    max(value), (array_agg(value ORDER BY step DESC))[1], count(*)
             FROM metrics WHERE experiment_id IN (SELECT id FROM experiments WHERE team_id = ANY($1))
             GROUP BY 1, 2, 3

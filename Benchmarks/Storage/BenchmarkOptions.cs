@@ -1,4 +1,4 @@
-namespace ElectraLab.Storage.Bench;
+namespace ElectraLab.Benchmarks.Storage;
 
 /// <summary>
 /// What <c>electralab bench storage</c> measures. <see cref="Scale"/> 1 is the size (100k experiments, 100M

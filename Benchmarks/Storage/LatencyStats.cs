@@ -1,4 +1,4 @@
-namespace ElectraLab.Storage.Bench;
+namespace ElectraLab.Benchmarks.Storage;
 
 public sealed record LatencyStats(double P50Ms, double P95Ms, double MaxMs, int Count)
 {

@@ -1,12 +1,15 @@
 using System.Diagnostics;
+using ElectraLab.Storage;
 using ElectraLab.Storage.Checkpoints;
 using ElectraLab.Storage.Metrics;
 using ElectraLab.Storage.Queries;
 using ElectraLab.Storage.Results;
 using Npgsql;
 using NpgsqlTypes;
+using ElectraLab.Storage.Entities;
+using LeaderboardBenchmarks = ElectraLab.Storage.Results.Benchmarks;
 
-namespace ElectraLab.Storage.Bench;
+namespace ElectraLab.Benchmarks.Storage;
 
 public sealed record BenchmarkRow(string Measurement, string Value, string Target, string Note);
 
@@ -148,7 +151,7 @@ public sealed class StorageBenchmark(string serverConnectionString, BenchmarkOpt
             rawRead = Math.Min(rawRead, await TimeAsync(() => RawCopyOutAsync(dataSource, cancellationToken)));
             CheckpointInfo? info = null;
             write = Math.Min(write, await TimeAsync(async () =>
-                info = await store.WriteAsync(experiment, 1000 + round, Entities.Checkpoint.TrainingState, new MemoryStream(content, false),
+                info = await store.WriteAsync(experiment, 1000 + round, Checkpoint.TrainingState, new MemoryStream(content, false),
                     cancellationToken: cancellationToken)));
             read = Math.Min(read, await TimeAsync(async () =>
             {
@@ -189,7 +192,7 @@ public sealed class StorageBenchmark(string serverConnectionString, BenchmarkOpt
         string?[] searches = [null, null, "warmup", "ablation", "exp-42", "lr3"];
 
         var leaderboardLatency = await MeasureAsync(() => leaderboard.GetAsync(new LeaderboardQuery(
-            teams[random.Next(teams.Length)], Benchmarks.Glue,
+            teams[random.Next(teams.Length)], LeaderboardBenchmarks.Glue,
             Tag: random.Next(4) == 0 ? "baseline" : null, Objective: objectives[random.Next(objectives.Length)],
             SortBy: sorts[random.Next(sorts.Length)], Offset: random.Next(5) * 50, Limit: 50), cancellationToken), cancellationToken);
         var historyLatency = await MeasureAsync(() => history.GetAsync(new ExperimentHistoryQuery(

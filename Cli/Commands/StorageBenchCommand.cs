@@ -2,7 +2,7 @@
 // leaderboard/history latency on a generated dataset, all in a scratch database created on the given server.
 using System.CommandLine;
 using ElectraLab.Storage;
-using ElectraLab.Storage.Bench;
+using ElectraLab.Benchmarks.Storage;
 
 namespace ElectraLab.Cli.Commands;
 

@@ -21,10 +21,24 @@ public static class ExperimentStates
     public static bool IsTerminal(this ExperimentState state) =>
         state is ExperimentState.Completed or ExperimentState.Failed or ExperimentState.Cancelled or ExperimentState.StoppedEarly;
 
-    /// <summary>The name stored in PostgreSQL (experiments.status).</summary>
+    /// <summary>The one spelling of a state: in PostgreSQL (experiments.status), on the wire, in the CLI and the pages.</summary>
     public static string ToStorageName(this ExperimentState state) => state switch
     {
         ExperimentState.StoppedEarly => "stopped-early",
+        _ => state.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>The spellings of the states an experiment never leaves.</summary>
+    public static IReadOnlyList<string> TerminalNames { get; } =
+        Enum.GetValues<ExperimentState>().Where(s => s.IsTerminal()).Select(s => s.ToStorageName()).ToArray();
+}
+
+public static class JobStates
+{
+    /// <summary>The one spelling of a job's state (jobs.status), "stopped-early" like an experiment's.</summary>
+    public static string ToStorageName(this JobState state) => state switch
+    {
+        JobState.StoppedEarly => "stopped-early",
         _ => state.ToString().ToLowerInvariant(),
     };
 }

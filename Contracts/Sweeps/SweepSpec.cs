@@ -82,3 +82,16 @@ public sealed record WorkloadSpec(string Kind, int NoopMilliseconds)
     public const string Noop = "noop";
     public static WorkloadSpec Default { get; } = new(Electra, 0);
 }
+
+/// <summary>The one source of a sweep spec's defaults: the loader fills omitted fields from here, and so does a fork.</summary>
+public static class SweepDefaults
+{
+    public const int Priority = 0;
+    public const int MaxAttempts = 3;
+    public const long PretrainingSeed = 1;
+    public const int FinetuningSeed = 1;
+    public const int CheckpointInterval = 1000;
+    public const int CheckpointsKept = 2;
+
+    public static CheckpointSpec Checkpoints => new(CheckpointInterval, CheckpointsKept);
+}

@@ -20,9 +20,10 @@ public static class DropoutRandom
 
     public static void Reseed(long seed)
     {
-        ulong x = (ulong)seed;
+        // xoshiro's authors seed it from SplitMix64's stream.
+        var seeder = new SplitMix64((ulong)seed);
         Span<ulong> words = stackalloc ulong[16];
-        for (int i = 0; i < words.Length; i++) words[i] = SplitMix(ref x);
+        for (int i = 0; i < words.Length; i++) words[i] = seeder.Next();
         _s0 = Vector256.Create<ulong>(words[0..4]);
         _s1 = Vector256.Create<ulong>(words[4..8]);
         _s2 = Vector256.Create<ulong>(words[8..12]);
@@ -129,13 +130,5 @@ public static class DropoutRandom
         s2 ^= t;
         s3 = (s3 << 45) | (s3 >>> 19);
         return result;
-    }
-
-    private static ulong SplitMix(ref ulong x)
-    {
-        ulong z = x += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
     }
 }

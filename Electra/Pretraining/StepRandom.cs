@@ -5,21 +5,17 @@ namespace ElectraLab.Electra.Pretraining;
 
 public sealed class StepRandom
 {
-    private ulong _state;
+    private readonly SplitMix64 _random;
 
     public StepRandom(long seed, long step, ulong stream)
     {
-        _state = Mix((ulong)seed ^ Mix((ulong)step + 0x9E3779B97F4A7C15UL * (stream + 1)));
+        _random = new SplitMix64(Mix((ulong)seed ^ Mix((ulong)step + 0x9E3779B97F4A7C15UL * (stream + 1))));
     }
 
     /// <summary>The seed libtorch's generator gets at the start of a step.</summary>
     public static long TorchSeed(long seed, long step) => (long)(Mix((ulong)seed * 0x100000001B3UL ^ Mix((ulong)step)) >> 1);
 
-    public ulong NextUInt64()
-    {
-        _state += 0x9E3779B97F4A7C15UL;
-        return Mix(_state);
-    }
+    public ulong NextUInt64() => _random.Next();
 
     /// <summary>Uniform in [0, 1) with 53 random bits.</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
@@ -27,10 +23,5 @@ public sealed class StepRandom
     /// <summary>Uniform integer in [0, n).</summary>
     public int Next(int n) => (int)((NextUInt64() >> 33) * (ulong)n >> 31);
 
-    private static ulong Mix(ulong z)
-    {
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
+    private static ulong Mix(ulong z) => SplitMix64.Mix(z);
 }

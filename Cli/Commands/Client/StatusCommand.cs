@@ -38,7 +38,7 @@ public static class StatusCommand
         var table = new TextTable("experiment", "status", "step", "id", "reason");
         foreach (var e in sweep["experiments"]!.AsArray())
         {
-            table.Add(Formatting.Text(e!["name"]), SweepWatcher.Normalize(Formatting.Text(e["status"])), Formatting.Count(e["step"]),
+            table.Add(Formatting.Text(e!["name"]), (Formatting.Text(e["status"])), Formatting.Count(e["step"]),
                 Formatting.Text(e["id"]), Formatting.Text(e["reason"]));
         }
         table.WriteTo(output);

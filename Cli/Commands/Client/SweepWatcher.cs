@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using ElectraLab.Contracts.Experiments;
+using ElectraLab.Contracts.Sweeps;
 
 namespace ElectraLab.Cli.Commands.Client;
 
@@ -8,8 +10,6 @@ namespace ElectraLab.Cli.Commands.Client;
 /// </summary>
 public static class SweepWatcher
 {
-    public static readonly string[] Terminal = ["completed", "failed", "cancelled", "stopped-early"];
-
     /// <summary>Returns the sweep as GET /api/sweeps/{id} last answered (finished, or its one experiment finished).</summary>
     public static async Task<JsonNode> WatchAsync(ElectraLabClient client, Guid sweepId, TextWriter output, TimeSpan interval,
         CancellationToken cancellationToken, Guid? onlyExperiment = null)
@@ -20,23 +20,18 @@ public static class SweepWatcher
             var sweep = await client.GetAsync($"api/sweeps/{sweepId}", cancellationToken);
             var lines = sweep["experiments"]!.AsArray()
                 .Where(e => onlyExperiment is null || Formatting.Text(e!["id"]) == onlyExperiment.ToString())
-                .Select(e => new ExperimentProgress(Formatting.Text(e!["name"]), Normalize(Formatting.Text(e["status"])),
+                .Select(e => new ExperimentProgress(Formatting.Text(e!["name"]), Formatting.Text(e["status"]),
                     (long)(Formatting.Number(e["step"]) ?? 0), Formatting.Number(e["totalSteps"]) is { } total ? (long)total : null,
                     e["reason"]?.GetValue<string>()))
                 .ToList();
-            var state = Normalize(Formatting.Text(sweep["status"]));
-            var done = lines.Count(l => Terminal.Contains(l.State));
+            var state = Formatting.Text(sweep["status"]);
+            var done = lines.Count(l => ExperimentStates.TerminalNames.Contains(l.State));
             board.Draw(lines, $"sweep {Formatting.Text(sweep["name"])} ({sweepId}): {state}, {done}/{lines.Count} finished");
-            var finished = onlyExperiment is null ? state is "completed" or "cancelled" or "failed" : lines.All(l => Terminal.Contains(l.State));
+            var finished = onlyExperiment is null
+                ? state is SweepStatus.Completed or SweepStatus.Cancelled or SweepStatus.Failed
+                : lines.All(l => ExperimentStates.TerminalNames.Contains(l.State));
             if (finished) return sweep;
             await Task.Delay(interval, cancellationToken);
         }
     }
-
-    /// <summary>Live states arrive as enum names (Pretraining, StoppedEarly), stored ones as lower-case names.</summary>
-    public static string Normalize(string state) => state switch
-    {
-        "StoppedEarly" => "stopped-early",
-        _ => state.ToLowerInvariant(),
-    };
 }

@@ -23,7 +23,7 @@ public static class WatchCommand
             var sweep = await SweepWatcher.WatchAsync(client, sweepId, output, TimeSpan.FromSeconds(seconds), cancellation, experimentId);
             var failed = sweep["experiments"]!.AsArray()
                 .Where(e => experimentId is null || Formatting.Text(e!["id"]) == experimentId.ToString())
-                .Count(e => SweepWatcher.Normalize(Formatting.Text(e!["status"])) is "failed" or "cancelled");
+                .Count(e => (Formatting.Text(e!["status"])) is "failed" or "cancelled");
             return failed == 0 ? 0 : 1;
         });
         return command;

@@ -10,7 +10,7 @@ public sealed class ShardWriter : IDisposable
     private readonly int _maxSeqLength;
     private readonly int _tokenWidth;
     private readonly List<long> _offsets = [];
-    private byte[] _record;
+    private readonly byte[] _record;
     private long _tokenCount;
     private bool _finished;
 
