@@ -1,6 +1,7 @@
 using ElectraLab.Storage.Auth;
 using ElectraLab.Storage.Checkpoints;
 using ElectraLab.Storage.Metrics;
+using ElectraLab.Storage.Platform;
 using ElectraLab.Storage.Queries;
 using ElectraLab.Storage.Results;
 using Microsoft.EntityFrameworkCore;
@@ -38,6 +39,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<StorageMigrator>();
         services.TryAddSingleton<MetricWriter>();
         services.TryAddSingleton<CheckpointStore>();
+        services.TryAddSingleton<PlatformRows>();
         services.TryAddSingleton<EvaluationResultStore>();
         services.TryAddSingleton<ApiKeyStore>();
         services.TryAddSingleton<LeaderboardQueries>();
