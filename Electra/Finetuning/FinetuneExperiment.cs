@@ -40,7 +40,9 @@ public sealed class FinetuneExperiment
     {
         var parsed = FinetuningTask.Parse(task);
         var source = BackboneSource.Open(model);
-        return Prepare(parsed, source, data, FinetuningConfigLoader.Load(parsed, source.Config, sets), log);
+        // The model's own casing (its tokenizer_config.json, or its pre-training data) unless --set names one.
+        var casing = source.LowerCase is { } lower ? [$"do_lower_case={(lower ? "true" : "false")}"] : Array.Empty<string>();
+        return Prepare(parsed, source, data, FinetuningConfigLoader.Load(parsed, source.Config, casing.Concat(sets)), log);
     }
 
     public static FinetuneExperiment Prepare(FinetuningTask task, BackboneSource source, string data, FinetuningConfig config, TextWriter? log = null)
@@ -50,9 +52,17 @@ public sealed class FinetuneExperiment
             throw new ArgumentException($"config key 'max_seq_length' is {config.MaxSeqLength} but the model has {source.Config.MaxPositionEmbeddings} positions");
         var vocab = config.VocabFile ?? source.VocabFile
             ?? throw new ArgumentException($"no vocabulary found with the model {source.Path}: pass --set vocab_file=<vocab.txt>");
-        var tokenizer = WordPieceTokenizer.FromVocabFile(vocab, config.DoLowerCase, stripAccents: true, WordPieceTokenizer.ElectraMaxInputCharsPerWord);
+        // Accents follow the model's tokenizer when the vocabulary is the model's own (strip_accents false: keep them).
+        bool stripAccents = config.VocabFile is not null || source.StripAccents is not false;
+        var tokenizer = WordPieceTokenizer.FromVocabFile(vocab, config.DoLowerCase, stripAccents, WordPieceTokenizer.ElectraMaxInputCharsPerWord);
         if (tokenizer.VocabSize > source.Config.VocabSize)
             throw new ArgumentException($"{vocab} has {tokenizer.VocabSize} tokens but the model's vocab_size is {source.Config.VocabSize}");
+        if (source.LowerCase is { } trained && trained != config.DoLowerCase)
+            log?.WriteLine($"warning: do_lower_case is {(config.DoLowerCase ? "true" : "false")} but {source.Path} was trained {(trained ? "lower-cased" : "cased")}");
+        // As transformers warns when an input is longer than the tokenizer's model_max_length: allowed, but the
+        // position embeddings past it were never trained.
+        if (source.ModelMaxLength is { } trainedLength && config.MaxSeqLength > trainedLength)
+            log?.WriteLine($"warning: max_seq_length {config.MaxSeqLength} is longer than the {trainedLength} tokens {source.Path} was trained on (model_max_length)");
         if (config.NumThreads > 0) set_num_threads(config.NumThreads);
         NativeHeap.RetainFreedMemory();
         var device = TorchDevices.Default(config.Device);
