@@ -5,12 +5,27 @@
 //   results.json                  everything (task, model, config, per-seed metrics, medians, intervals, times)
 //   <median seed's predictions>   GLUE: <TASK>.tsv submission files; SQuAD: predictions.json (+ na_probs.json)
 //   seeds/seed-<n>/metrics.json   each seed's metrics as soon as it finishes
+//   model/                        the median seed's fine-tuned model as a Hugging Face folder (FinetunedModel);
+//                                 with KeptModels.All every seed also keeps seeds/seed-<n>/model/
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ElectraLab.Electra.Data.Tokenization;
 using static TorchSharp.torch;
 
 namespace ElectraLab.Electra.Finetuning;
+
+/// <summary>Which fine-tuned models a run keeps as Hugging Face folders.</summary>
+public enum KeptModels
+{
+    /// <summary>Scores and predictions only.</summary>
+    None,
+
+    /// <summary>The median seed's model, in model/ (the default).</summary>
+    Median,
+
+    /// <summary>The median seed's in model/ and every seed's in seeds/seed-&lt;n&gt;/model/.</summary>
+    All,
+}
 
 public sealed class FinetuneExperiment
 {
@@ -72,9 +87,12 @@ public sealed class FinetuneExperiment
         return new FinetuneExperiment(task, source, config, finetuner, device.ToString(), vocab);
     }
 
-    /// <summary>Fine-tunes every seed in order and writes the output folder. Cancellation stops between steps and throws.</summary>
+    /// <summary>
+    /// Fine-tunes every seed in order and writes the output folder, keeping the fine-tuned models <paramref name="keep"/>
+    /// asks for. Cancellation stops between steps and throws.
+    /// </summary>
     public FinetuneResults Run(IReadOnlyList<long> seeds, string outDir, Action<FinetuningProgress>? progress = null,
-        Action<SeedResult>? seedDone = null, CancellationToken cancellation = default)
+        Action<SeedResult>? seedDone = null, CancellationToken cancellation = default, KeptModels keep = KeptModels.Median)
     {
         if (seeds.Count == 0) throw new ArgumentException("no seeds to run");
         if (seeds.Distinct().Count() != seeds.Count) throw new ArgumentException($"seeds repeat: {string.Join(",", seeds)}");
@@ -85,7 +103,8 @@ public sealed class FinetuneExperiment
         {
             var dir = SeedFolder(outDir, seeds[i]);
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-            var result = _finetuner.RunSeed(seeds[i], i, seeds.Count, dir, progress, cancellation);
+            var result = _finetuner.RunSeed(seeds[i], i, seeds.Count, dir, progress, cancellation,
+                keep == KeptModels.None ? null : Path.Combine(dir, FinetunedModel.FolderName));
             File.WriteAllText(Path.Combine(dir, "metrics.json"), new JsonObject(result.Metrics.Select(kv =>
                 KeyValuePair.Create(kv.Key, kv.Value is { } v && double.IsFinite(v) ? (JsonNode?)v : null))).ToJsonString(new() { WriteIndented = true }));
             results.Add(result);
@@ -96,6 +115,7 @@ public sealed class FinetuneExperiment
         var main = results.Select(r => r.Metrics.GetValueOrDefault(MainMetric) ?? double.NaN).ToList();
         var medianSeed = results[SeedStatistics.MedianIndex(main.Select(v => double.IsNaN(v) ? double.NegativeInfinity : v).ToList())];
         KeepPredictions(outDir, medianSeed, results);
+        var (keptModel, seedModels) = KeepModels(outDir, medianSeed, results, keep);
 
         var output = new FinetuneResults(
             Task.Name, MainMetric, ModelJson(), new JsonObject(DataSummary.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
@@ -104,7 +124,7 @@ public sealed class FinetuneExperiment
                 double.IsFinite(r.Training.FinalLoss) ? r.Training.FinalLoss : null,
                 r.Training.Elapsed.TotalSeconds, r.EvalTime.TotalSeconds)).ToList(),
             summary, medianSeed.Seed, medianSeed.PredictionFiles,
-            results.Sum(r => r.Training.Elapsed.TotalSeconds), clock.Elapsed.TotalSeconds, DateTimeOffset.UtcNow);
+            results.Sum(r => r.Training.Elapsed.TotalSeconds), clock.Elapsed.TotalSeconds, DateTimeOffset.UtcNow, keptModel, seedModels);
         File.WriteAllText(Path.Combine(outDir, FinetuneResults.FileName), output.ToJson());
         return output;
     }
@@ -135,6 +155,30 @@ public sealed class FinetuneExperiment
         foreach (var result in all)
             foreach (var file in result.PredictionFiles)
                 File.Delete(Path.Combine(SeedFolder(outDir, result.Seed), file));
+    }
+
+    /// <summary>
+    /// Puts the median seed's model in model/ and keeps or deletes the others; returns the kept folders relative to
+    /// <paramref name="outDir"/> (the median's, and per seed when all are kept).
+    /// </summary>
+    private static (string? Median, IReadOnlyDictionary<string, string>? Seeds) KeepModels(string outDir, SeedResult median,
+        IReadOnlyList<SeedResult> all, KeptModels keep)
+    {
+        var target = Path.Combine(outDir, FinetunedModel.FolderName);
+        if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
+        if (keep == KeptModels.None) return (null, null);
+        var medianModel = Path.Combine(SeedFolder(outDir, median.Seed), FinetunedModel.FolderName);
+        if (keep == KeptModels.Median)
+        {
+            Directory.Move(medianModel, target);
+            foreach (var result in all.Where(r => r.Seed != median.Seed))
+                Directory.Delete(Path.Combine(SeedFolder(outDir, result.Seed), FinetunedModel.FolderName), recursive: true);
+            return (FinetunedModel.FolderName, null);
+        }
+        Directory.CreateDirectory(target);
+        foreach (var file in Directory.GetFiles(medianModel)) File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        return (FinetunedModel.FolderName, all.ToDictionary(r => r.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            r => Path.GetRelativePath(outDir, Path.Combine(SeedFolder(outDir, r.Seed), FinetunedModel.FolderName))));
     }
 
     private JsonObject ModelJson() => new()
