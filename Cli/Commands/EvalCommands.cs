@@ -1,8 +1,11 @@
 // `electralab eval glue|squad`: score a prediction file with the official metrics and print one JSON object.
 // GLUE prints the task's metrics as fractions under accuracy / f1 / matthews_correlation / pearson / spearmanr;
 // SQuAD prints exactly what the official evaluate-v1.1.py or evaluate-v2.0.py prints for the dataset's version.
+// `electralab eval model`: run a kept fine-tuned model (a Hugging Face folder with its tokenizer) on its task's dev
+// set, write the prediction files fine-tuning writes, and print the dev metrics.
 using System.CommandLine;
 using ElectraLab.Electra.Evaluation;
+using ElectraLab.Electra.Finetuning;
 using ElectraLab.Electra.Finetuning.Glue;
 using ElectraLab.Electra.Finetuning.Squad;
 using ElectraLab.Config.Finetuning.Glue;
@@ -11,13 +14,13 @@ namespace ElectraLab.Cli.Commands;
 
 public static class EvalCommands
 {
-    public static Command Create() => new("eval", "Score predictions with the official GLUE and SQuAD metrics.") { Glue(), Squad() };
+    public static Command Create() => new("eval", "Score predictions with the official GLUE and SQuAD metrics, or run a fine-tuned model on dev.") { Glue(), Squad(), Model() };
 
     private static Command Glue()
     {
         var task = new Option<string>("--task") { Description = "CoLA, SST-2, MRPC, STS-B, QQP, MNLI-m, MNLI-mm, QNLI, RTE or WNLI.", Required = true };
         var dataDir = new Option<DirectoryInfo>("--data-dir") { Description = "The GLUE folder (holding CoLA/, SST-2/, ...).", Required = true };
-        var predictions = new Option<FileInfo>("--predictions") { Description = "A submission file: header index<TAB>prediction, one row per dev example in file order.", Required = true };
+        var predictions = new Option<FileInfo>("--predictions") { Description = "A submission file: header index<TAB>prediction, one row per dev example in file order, indexed 0..N-1 (or by the dev file's own index/id column).", Required = true };
         var command = new Command("glue", "Score a GLUE dev-set submission file; prints the task's metrics as JSON (fractions).") { task, dataDir, predictions };
         command.SetAction(parse =>
         {
@@ -32,6 +35,34 @@ public static class EvalCommands
             parse.InvocationConfiguration.Output.WriteLine(PythonJson.Dumps(
                 metrics.Select(m => new KeyValuePair<string, object?>(GlueMetrics.Key(m.Key), m.Value)).ToList()));
             return 0;
+        });
+        return command;
+    }
+
+    private static Command Model()
+    {
+        var model = new Option<DirectoryInfo>("--model") { Description = "A fine-tuned model: its Hugging Face folder, or the fine-tuning output folder that kept it (model/).", Required = true };
+        var data = new Option<string>("--data") { Description = "GLUE: the GLUE folder. SQuAD: the dev JSON or a folder with dev-v1.1.json / dev-v2.0.json.", Required = true };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Folder for the prediction files (GLUE <TASK>.tsv; SQuAD predictions.json, na_probs.json).", Required = true };
+        var task = new Option<string>("--task") { Description = "The task, for a folder without finetuning.json (fine-tuned elsewhere)." };
+        var device = new Option<string>("--device") { Description = "cpu, cuda or auto (default: the device it was fine-tuned with)." };
+        var sets = new Option<string[]>("--set") { Description = "Override one fine-tuning config key (eval_batch_size, max_seq_length, ...).", AllowMultipleArgumentsPerToken = false };
+        var command = new Command("model", "Run a kept fine-tuned model on its task's dev set: write the prediction files and print the dev metrics as JSON.")
+        {
+            model, data, output, task, device, sets,
+        };
+        command.SetAction((parse, cancellation) =>
+        {
+            var given = parse.GetRequiredValue(model);
+            if (!given.Exists) throw new DirectoryNotFoundException($"{given.FullName}: no such folder");
+            var folder = ModelCommands.ResolveModelFolder(given.FullName);
+            using var loaded = FinetunedModel.Open(folder, parse.GetValue(task), parse.GetValue(sets) ?? []);
+            var outDir = parse.GetRequiredValue(output).FullName;
+            var (metrics, _) = FinetunedModel.EvaluateDev(loaded, Path.GetFullPath(parse.GetRequiredValue(data)), outDir,
+                parse.GetValue(device), parse.InvocationConfiguration.Error, cancellation);
+            parse.InvocationConfiguration.Output.WriteLine(PythonJson.Dumps(
+                metrics.Select(m => new KeyValuePair<string, object?>(m.Key, m.Value)).ToList()));
+            return Task.FromResult(0);
         });
         return command;
     }

@@ -1,7 +1,8 @@
 // `electralab finetune --task <task> --model <dir> --data <glue-dir or squad-json> [--seeds 1,2,3] [--set key=value ...] --out <dir>`:
 // fine-tunes one model on one GLUE or SQuAD task once per seed with the official recipe, prints progress lines,
 // then a table of each seed's dev scores and the median with its bootstrap 95% interval. The output folder gets
-// results.json and the median seed's prediction files. Ctrl+C stops between steps.
+// results.json, the median seed's prediction files and its fine-tuned model as a Hugging Face folder in model/
+// (--keep-all-seeds: every seed's too, in seeds/seed-<n>/model/; --no-model: none). Ctrl+C stops between steps.
 using System.CommandLine;
 using System.Globalization;
 using ElectraLab.Config.Finetuning;
@@ -18,19 +19,27 @@ public static class FinetuneCommand
         var data = new Option<string>("--data") { Description = "GLUE: the GLUE folder (CoLA/, SST-2/, ...). SQuAD: the dev JSON (training file via --set train_file=...) or a folder with train-/dev-v1.1.json (v2.0).", Required = true };
         var seeds = new Option<string>("--seeds") { Description = "Comma-separated fine-tuning seeds, e.g. 1,2,3 (default: the config's seed)." };
         var sets = new Option<string[]>("--set") { Description = "Override one config key (configure_finetuning.py names): --set learning_rate=1e-4 (repeatable).", AllowMultipleArgumentsPerToken = false };
-        var output = new Option<DirectoryInfo>("--out") { Description = "Output folder: results.json and the median seed's predictions.", Required = true };
-        var command = new Command("finetune", "Fine-tune a model on a GLUE or SQuAD task over seeds; report per-seed scores, the median and its bootstrap interval.")
+        var output = new Option<DirectoryInfo>("--out") { Description = "Output folder: results.json, the median seed's predictions and its model (model/).", Required = true };
+        var keepAll = new Option<bool>("--keep-all-seeds") { Description = "Keep every seed's fine-tuned model (seeds/seed-<n>/model/), not only the median seed's." };
+        var noModel = new Option<bool>("--no-model") { Description = "Keep no fine-tuned model, only scores and predictions." };
+        var command = new Command("finetune", "Fine-tune a model on a GLUE or SQuAD task over seeds; report per-seed scores, the median and its bootstrap interval; keep the median seed's model.")
         {
-            task, model, data, seeds, sets, output,
+            task, model, data, seeds, sets, output, keepAll, noModel,
         };
-        command.SetAction((parse, cancellation) => Task.FromResult(Run(
-            parse.GetRequiredValue(task), parse.GetRequiredValue(model).FullName, parse.GetRequiredValue(data), parse.GetValue(seeds),
-            parse.GetValue(sets) ?? [], parse.GetRequiredValue(output).FullName, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellation)));
+        command.SetAction((parse, cancellation) =>
+        {
+            if (parse.GetValue(keepAll) && parse.GetValue(noModel)) throw new UserInputException("--keep-all-seeds and --no-model contradict each other");
+            var keep = parse.GetValue(noModel) ? KeptModels.None : parse.GetValue(keepAll) ? KeptModels.All : KeptModels.Median;
+            return Task.FromResult(Run(
+                parse.GetRequiredValue(task), parse.GetRequiredValue(model).FullName, parse.GetRequiredValue(data), parse.GetValue(seeds),
+                parse.GetValue(sets) ?? [], parse.GetRequiredValue(output).FullName, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error,
+                cancellation, keep));
+        });
         return command;
     }
 
     public static int Run(string task, string model, string data, string? seedList, string[] sets, string outDir, TextWriter output, TextWriter error,
-        CancellationToken cancellation)
+        CancellationToken cancellation, KeptModels keep = KeptModels.Median)
     {
         var seedsGiven = seedList is null ? null : ParseSeeds(seedList);
         var experiment = FinetuneExperiment.Prepare(task, model, Path.GetFullPath(data), sets, error);
@@ -46,7 +55,7 @@ public static class FinetuneCommand
             results = experiment.Run(seeds, outDir,
                 p => output.WriteLine(FormatProgress(p)),
                 r => output.WriteLine($"seed {r.Seed}: {FormatMetrics(r.Metrics)} (train {r.Training.Elapsed:hh\\:mm\\:ss}, eval {r.EvalTime:hh\\:mm\\:ss})"),
-                cancellation);
+                cancellation, keep);
         }
         catch (OperationCanceledException)
         {
@@ -55,6 +64,9 @@ public static class FinetuneCommand
         }
         WriteTable(output, results);
         output.WriteLine($"predictions of seed {results.MedianSeed} (the median by {results.MainMetric}): {string.Join(", ", results.PredictionFiles)}; results: {Path.Combine(outDir, FinetuneResults.FileName)}");
+        if (results.KeptModel is { } kept)
+            output.WriteLine($"model of seed {results.MedianSeed} (Hugging Face folder): {Path.Combine(outDir, kept)}" +
+                             (results.KeptSeedModels is { } all ? $"; every seed's: {string.Join(", ", all.Values.Select(p => Path.Combine(outDir, p)))}" : ""));
         return 0;
     }
 

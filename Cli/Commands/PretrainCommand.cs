@@ -1,11 +1,14 @@
 // `electralab pretrain --config <file> --out <dir> [--set key=value ...]`: pre-trains on a dataset folder,
 // printing a progress line and periodic metric lines, writing checkpoints into <dir>; when <dir> already holds a
-// checkpoint the run resumes from the latest one. Ctrl+C stops between steps and saves a checkpoint.
+// checkpoint the run resumes from the latest one. Ctrl+C stops between steps and saves a checkpoint. A finished run
+// leaves hf/discriminator and hf/generator: Hugging Face folders with the model and its tokenizer files.
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ElectraLab.Electra;
+using ElectraLab.Electra.Checkpoints;
 using ElectraLab.Electra.Data.Pretraining;
+using ElectraLab.Electra.Data.Tokenization;
 using ElectraLab.Electra.Pretraining;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
@@ -69,6 +72,7 @@ public static class PretrainCommand
         if (trainer.Step >= config.NumTrainSteps)
         {
             trainer.ExportHf(Path.Combine(outDir, "hf"));
+            WriteHfTokenizers(Path.Combine(outDir, "hf"), config.DataDir, dataset, config.MaxSeqLength);
             output.WriteLine($"done: step {trainer.Step}, {trainer.TrainFlops:E3} train FLOPs, {clock.Elapsed:hh\\:mm\\:ss}; discriminator at {Path.Combine(outDir, "hf", "discriminator")}");
         }
         else
@@ -76,6 +80,21 @@ public static class PretrainCommand
             output.WriteLine($"stopped at step {trainer.Step}; checkpoint {saved}; run the same command to resume");
         }
         return 0;
+    }
+
+    /// <summary>
+    /// Completes the exported hf/discriminator and hf/generator folders with the tokenizer the model was trained with:
+    /// the dataset's vocabulary and casing, and model_max_length = the pre-training max_seq_length.
+    /// </summary>
+    internal static void WriteHfTokenizers(string hfRoot, string dataDir, PretrainingDataset dataset, int maxSeqLength)
+    {
+        var vocab = Path.IsPathRooted(dataset.VocabFile) ? dataset.VocabFile : Path.Combine(dataDir, dataset.VocabFile);
+        var tokenizer = WordPieceTokenizer.FromVocabFile(vocab, dataset.LowerCase, dataset.StripAccents, dataset.MaxInputCharsPerWord);
+        foreach (var model in new[] { "discriminator", "generator" })
+        {
+            var folder = Path.Combine(hfRoot, model);
+            if (File.Exists(Path.Combine(folder, HfModelDirectory.ConfigFile))) HfTokenizerFiles.Write(folder, tokenizer, maxSeqLength);
+        }
     }
 
     /// <summary>Defaults → file → --set; a run folder that already has a config must agree with it.</summary>

@@ -6,7 +6,6 @@
 //   - one checkpoint folder (state.json + model.safetensors): the kept model's "discriminator.electra.*" tensors,
 //     with the model config rebuilt from the resolved pre-training config in state.json.
 // Only the path and the tensor prefix are kept; each seed reads the weights again, so nothing large stays alive.
-using System.Text.Json.Nodes;
 using ElectraLab.Electra.Checkpoints;
 using ElectraLab.Electra.Data.Pretraining;
 using ElectraLab.Electra.Modeling;
@@ -28,7 +27,12 @@ public sealed record BackboneSource(
     string TensorPrefix,
     /// <summary>A vocabulary found with the model (vocab.txt beside it, or the pre-training run's), or null.</summary>
     string? VocabFile,
-    bool? LowerCase)
+    /// <summary>The casing the model was trained with (tokenizer_config.json do_lower_case, or the run's dataset), when known.</summary>
+    bool? LowerCase,
+    /// <summary>Whether lower-casing also strips accents (tokenizer_config.json strip_accents), when known.</summary>
+    bool? StripAccents = null,
+    /// <summary>The longest input the model was trained on (tokenizer_config.json model_max_length, or the run's max_seq_length).</summary>
+    int? ModelMaxLength = null)
 {
     public const string PretrainingConfigFile = "pretraining_config.json";
 
@@ -70,9 +74,11 @@ public sealed record BackboneSource(
                 : names.Any(n => n.StartsWith("embeddings.", StringComparison.Ordinal)) ? ""
                 : throw new InvalidDataException($"{weights}: no ELECTRA backbone tensors (electra.embeddings.* or embeddings.*)");
         }
-        var vocab = System.IO.Path.Combine(folder, "vocab.txt");
-        var (runVocab, runLower) = run is null ? (null, (bool?)null) : VocabOf(run);
-        return new BackboneSource(named, kind, config, weights, prefix, File.Exists(vocab) ? vocab : runVocab, LowerCaseOf(folder) ?? runLower);
+        // The folder's own tokenizer files first (read as transformers reads them), else the run's dataset vocabulary.
+        if (HfTokenizerFiles.Read(folder) is { } tokenizer)
+            return new BackboneSource(named, kind, config, weights, prefix, tokenizer.VocabFile, tokenizer.DoLowerCase, tokenizer.StripAccents, tokenizer.ModelMaxLength);
+        var (runVocab, runLower, runStrip) = run is null ? (null, (bool?)null, (bool?)null) : VocabOf(run);
+        return new BackboneSource(named, kind, config, weights, prefix, runVocab, runLower, runStrip, run?.MaxSeqLength);
     }
 
     private static BackboneSource OpenCheckpoint(string folder, string named, string kind, PretrainingConfig? run)
@@ -95,8 +101,8 @@ public sealed record BackboneSource(
             if (!file.Entries.Keys.Any(n => n.StartsWith(prefix + "embeddings.", StringComparison.Ordinal)))
                 throw new InvalidDataException($"{weights}: no '{prefix}embeddings.*' tensors (not an ElectraLab pre-training checkpoint)");
         }
-        var (vocab, lower) = VocabOf(config);
-        return new BackboneSource(named, kind, config.DiscriminatorConfig(), weights, prefix, vocab, lower);
+        var (vocab, lower, strip) = VocabOf(config);
+        return new BackboneSource(named, kind, config.DiscriminatorConfig(), weights, prefix, vocab, lower, strip, config.MaxSeqLength);
     }
 
     private static PretrainingConfig? RunConfig(string run)
@@ -105,26 +111,17 @@ public sealed record BackboneSource(
         return File.Exists(path) ? PretrainingConfigLoader.FromJson(File.ReadAllText(path)) : null;
     }
 
-    /// <summary>The run's vocab_file, else the vocabulary its dataset was built with.</summary>
-    private static (string? Vocab, bool? LowerCase) VocabOf(PretrainingConfig config)
+    /// <summary>The vocabulary the run's dataset was built with (its token ids are what the model saw), else the run's vocab_file.</summary>
+    private static (string? Vocab, bool? LowerCase, bool? StripAccents) VocabOf(PretrainingConfig config)
     {
-        if (config.VocabFile is { } v && File.Exists(v)) return (v, config.DoLowerCase);
         if (config.DataDir is { } dir && File.Exists(System.IO.Path.Combine(dir, PretrainingDataset.ManifestFile)))
         {
             var dataset = PretrainingDataset.Load(dir);
             var vocab = System.IO.Path.IsPathRooted(dataset.VocabFile) ? dataset.VocabFile : System.IO.Path.Combine(dir, dataset.VocabFile);
-            if (File.Exists(vocab)) return (vocab, dataset.LowerCase);
+            if (File.Exists(vocab)) return (vocab, dataset.LowerCase, dataset.StripAccents);
         }
-        return (null, config.DoLowerCase);
-    }
-
-    /// <summary>tokenizer_config.json's do_lower_case, as HF folders record it.</summary>
-    private static bool? LowerCaseOf(string folder)
-    {
-        var path = System.IO.Path.Combine(folder, "tokenizer_config.json");
-        if (!File.Exists(path)) return null;
-        try { return JsonNode.Parse(File.ReadAllText(path))?["do_lower_case"]?.GetValue<bool>(); }
-        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException) { return null; }
+        if (config.VocabFile is { } v && File.Exists(v)) return (v, config.DoLowerCase, null);
+        return (null, config.DoLowerCase, null);
     }
 
     /// <summary>

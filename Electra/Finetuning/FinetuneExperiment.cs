@@ -5,6 +5,8 @@
 //   results.json                  everything (task, model, config, per-seed metrics, medians, intervals, times)
 //   <median seed's predictions>   GLUE: <TASK>.tsv submission files; SQuAD: predictions.json (+ na_probs.json)
 //   seeds/seed-<n>/metrics.json   each seed's metrics as soon as it finishes
+//   model/                        the median seed's fine-tuned model as a Hugging Face folder (FinetunedModel);
+//                                 with KeptModels.All every seed also keeps seeds/seed-<n>/model/
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ElectraLab.Electra.Data.Tokenization;
@@ -12,6 +14,19 @@ using static TorchSharp.torch;
 using ElectraLab.Config.Finetuning;
 
 namespace ElectraLab.Electra.Finetuning;
+
+/// <summary>Which fine-tuned models a run keeps as Hugging Face folders.</summary>
+public enum KeptModels
+{
+    /// <summary>Scores and predictions only.</summary>
+    None,
+
+    /// <summary>The median seed's model, in model/ (the default).</summary>
+    Median,
+
+    /// <summary>The median seed's in model/ and every seed's in seeds/seed-&lt;n&gt;/model/.</summary>
+    All,
+}
 
 public sealed class FinetuneExperiment
 {
@@ -41,7 +56,9 @@ public sealed class FinetuneExperiment
     {
         var parsed = FinetuningTask.Parse(task);
         var source = BackboneSource.Open(model);
-        return Prepare(parsed, source, data, FinetuningConfigLoader.Load(parsed, source.Config, sets), log);
+        // The model's own casing (its tokenizer_config.json, or its pre-training data) unless --set names one.
+        var casing = source.LowerCase is { } lower ? [$"do_lower_case={(lower ? "true" : "false")}"] : Array.Empty<string>();
+        return Prepare(parsed, source, data, FinetuningConfigLoader.Load(parsed, source.Config, casing.Concat(sets)), log);
     }
 
     public static FinetuneExperiment Prepare(FinetuningTask task, BackboneSource source, string data, FinetuningConfig config, TextWriter? log = null)
@@ -51,9 +68,17 @@ public sealed class FinetuneExperiment
             throw new ArgumentException($"config key 'max_seq_length' is {config.MaxSeqLength} but the model has {source.Config.MaxPositionEmbeddings} positions");
         var vocab = config.VocabFile ?? source.VocabFile
             ?? throw new ArgumentException($"no vocabulary found with the model {source.Path}: pass --set vocab_file=<vocab.txt>");
-        var tokenizer = WordPieceTokenizer.FromVocabFile(vocab, config.DoLowerCase, stripAccents: true, WordPieceTokenizer.ElectraMaxInputCharsPerWord);
+        // Accents follow the model's tokenizer when the vocabulary is the model's own (strip_accents false: keep them).
+        bool stripAccents = config.VocabFile is not null || source.StripAccents is not false;
+        var tokenizer = WordPieceTokenizer.FromVocabFile(vocab, config.DoLowerCase, stripAccents, WordPieceTokenizer.ElectraMaxInputCharsPerWord);
         if (tokenizer.VocabSize > source.Config.VocabSize)
             throw new ArgumentException($"{vocab} has {tokenizer.VocabSize} tokens but the model's vocab_size is {source.Config.VocabSize}");
+        if (source.LowerCase is { } trained && trained != config.DoLowerCase)
+            log?.WriteLine($"warning: do_lower_case is {(config.DoLowerCase ? "true" : "false")} but {source.Path} was trained {(trained ? "lower-cased" : "cased")}");
+        // As transformers warns when an input is longer than the tokenizer's model_max_length: allowed, but the
+        // position embeddings past it were never trained.
+        if (source.ModelMaxLength is { } trainedLength && config.MaxSeqLength > trainedLength)
+            log?.WriteLine($"warning: max_seq_length {config.MaxSeqLength} is longer than the {trainedLength} tokens {source.Path} was trained on (model_max_length)");
         if (config.NumThreads > 0) set_num_threads(config.NumThreads);
         NativeHeap.RetainFreedMemory();
         var device = TorchDevices.Default(config.Device);
@@ -63,9 +88,12 @@ public sealed class FinetuneExperiment
         return new FinetuneExperiment(task, source, config, finetuner, device.ToString(), vocab);
     }
 
-    /// <summary>Fine-tunes every seed in order and writes the output folder. Cancellation stops between steps and throws.</summary>
+    /// <summary>
+    /// Fine-tunes every seed in order and writes the output folder, keeping the fine-tuned models <paramref name="keep"/>
+    /// asks for. Cancellation stops between steps and throws.
+    /// </summary>
     public FinetuneResults Run(IReadOnlyList<long> seeds, string outDir, Action<FinetuningProgress>? progress = null,
-        Action<SeedResult>? seedDone = null, CancellationToken cancellation = default)
+        Action<SeedResult>? seedDone = null, CancellationToken cancellation = default, KeptModels keep = KeptModels.Median)
     {
         if (seeds.Count == 0) throw new ArgumentException("no seeds to run");
         if (seeds.Distinct().Count() != seeds.Count) throw new ArgumentException($"seeds repeat: {string.Join(",", seeds)}");
@@ -76,7 +104,8 @@ public sealed class FinetuneExperiment
         {
             var dir = SeedFolder(outDir, seeds[i]);
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-            var result = _finetuner.RunSeed(seeds[i], i, seeds.Count, dir, progress, cancellation);
+            var result = _finetuner.RunSeed(seeds[i], i, seeds.Count, dir, progress, cancellation,
+                keep == KeptModels.None ? null : Path.Combine(dir, FinetunedModel.FolderName));
             File.WriteAllText(Path.Combine(dir, "metrics.json"), new JsonObject(result.Metrics.Select(kv =>
                 KeyValuePair.Create(kv.Key, kv.Value is { } v && double.IsFinite(v) ? (JsonNode?)v : null))).ToJsonString(new() { WriteIndented = true }));
             results.Add(result);
@@ -87,6 +116,7 @@ public sealed class FinetuneExperiment
         var main = results.Select(r => r.Metrics.GetValueOrDefault(MainMetric) ?? double.NaN).ToList();
         var medianSeed = results[SeedStatistics.MedianIndex(main.Select(v => double.IsNaN(v) ? double.NegativeInfinity : v).ToList())];
         KeepPredictions(outDir, medianSeed, results);
+        var (keptModel, seedModels) = KeepModels(outDir, medianSeed, results, keep);
 
         var output = new FinetuneResults(
             Task.Name, MainMetric, ModelJson(), new JsonObject(DataSummary.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
@@ -95,7 +125,7 @@ public sealed class FinetuneExperiment
                 double.IsFinite(r.Training.FinalLoss) ? r.Training.FinalLoss : null,
                 r.Training.Elapsed.TotalSeconds, r.EvalTime.TotalSeconds)).ToList(),
             summary, medianSeed.Seed, medianSeed.PredictionFiles,
-            results.Sum(r => r.Training.Elapsed.TotalSeconds), clock.Elapsed.TotalSeconds, DateTimeOffset.UtcNow);
+            results.Sum(r => r.Training.Elapsed.TotalSeconds), clock.Elapsed.TotalSeconds, DateTimeOffset.UtcNow, keptModel, seedModels);
         File.WriteAllText(Path.Combine(outDir, FinetuneResults.FileName), output.ToJson());
         return output;
     }
@@ -126,6 +156,30 @@ public sealed class FinetuneExperiment
         foreach (var result in all)
             foreach (var file in result.PredictionFiles)
                 File.Delete(Path.Combine(SeedFolder(outDir, result.Seed), file));
+    }
+
+    /// <summary>
+    /// Puts the median seed's model in model/ and keeps or deletes the others; returns the kept folders relative to
+    /// <paramref name="outDir"/> (the median's, and per seed when all are kept).
+    /// </summary>
+    private static (string? Median, IReadOnlyDictionary<string, string>? Seeds) KeepModels(string outDir, SeedResult median,
+        IReadOnlyList<SeedResult> all, KeptModels keep)
+    {
+        var target = Path.Combine(outDir, FinetunedModel.FolderName);
+        if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
+        if (keep == KeptModels.None) return (null, null);
+        var medianModel = Path.Combine(SeedFolder(outDir, median.Seed), FinetunedModel.FolderName);
+        if (keep == KeptModels.Median)
+        {
+            Directory.Move(medianModel, target);
+            foreach (var result in all.Where(r => r.Seed != median.Seed))
+                Directory.Delete(Path.Combine(SeedFolder(outDir, result.Seed), FinetunedModel.FolderName), recursive: true);
+            return (FinetunedModel.FolderName, null);
+        }
+        Directory.CreateDirectory(target);
+        foreach (var file in Directory.GetFiles(medianModel)) File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        return (FinetunedModel.FolderName, all.ToDictionary(r => r.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            r => Path.GetRelativePath(outDir, Path.Combine(SeedFolder(outDir, r.Seed), FinetunedModel.FolderName))));
     }
 
     private JsonObject ModelJson() => new()

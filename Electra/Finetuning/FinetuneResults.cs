@@ -1,6 +1,6 @@
 // results.json of a fine-tuning sweep: what was fine-tuned (task, model, resolved config, data counts), every
 // seed's dev metrics and training, and per metric the median over seeds with its bootstrap interval. The main
-// metric picks the median seed, whose prediction files are the ones kept in the output folder.
+// metric picks the median seed, whose prediction files (and fine-tuned model) are the ones kept in the output folder.
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
@@ -35,7 +35,11 @@ public sealed record FinetuneResults(
     [property: JsonPropertyName("prediction_files")] IReadOnlyList<string> PredictionFiles,
     [property: JsonPropertyName("train_seconds")] double TrainSeconds,
     [property: JsonPropertyName("total_seconds")] double TotalSeconds,
-    [property: JsonPropertyName("finished_at")] DateTimeOffset FinishedAt)
+    [property: JsonPropertyName("finished_at")] DateTimeOffset FinishedAt,
+    /// <summary>The median seed's fine-tuned model (a Hugging Face folder), relative to the output folder; null when none was kept.</summary>
+    [property: JsonPropertyName("kept_model")] string? KeptModel = null,
+    /// <summary>Every seed's model folder by seed, when all were kept.</summary>
+    [property: JsonPropertyName("kept_seed_models")] IReadOnlyDictionary<string, string>? KeptSeedModels = null)
 {
     public const string FileName = "results.json";
 

@@ -20,6 +20,10 @@ public interface ISeedFinetuner
     /// <summary>Counts of what was loaded (train examples, features, dev examples, skipped rows), for results.json.</summary>
     IReadOnlyDictionary<string, long> DataSummary { get; }
 
-    /// <summary>Fine-tunes from the backbone with <paramref name="seed"/>, scores dev, writes predictions into <paramref name="outputDir"/>.</summary>
-    SeedResult RunSeed(long seed, int seedIndex, int seedCount, string outputDir, Action<FinetuningProgress>? progress, CancellationToken cancellation);
+    /// <summary>
+    /// Fine-tunes from the backbone with <paramref name="seed"/>, scores dev, writes predictions into <paramref name="outputDir"/>
+    /// and, when <paramref name="modelDirectory"/> is given, the fine-tuned model there as a Hugging Face folder (<see cref="FinetunedModel"/>).
+    /// </summary>
+    SeedResult RunSeed(long seed, int seedIndex, int seedCount, string outputDir, Action<FinetuningProgress>? progress, CancellationToken cancellation,
+        string? modelDirectory = null);
 }

@@ -6,6 +6,7 @@
 // BERT-style (the decoder's null odds: [CLS] span score minus the best span's), because this head has no
 // answerable classifier; the no-answer threshold is the official find_best_thresh on dev (SquadNullThreshold).
 // Deviation from ELECTRA's own QA head (joint start→end prediction, answerable classifier, §6.2): noted in the report.
+// Dev scoring is SquadDevEvaluation; when asked, the seed's model is kept as an ElectraForQuestionAnswering folder.
 using ElectraLab.Electra.Data.Tokenization;
 using ElectraLab.Electra.Evaluation;
 using ElectraLab.Electra.Finetuning.Squad;
@@ -31,9 +32,7 @@ public sealed class SquadFinetuner : ISeedFinetuner
     private readonly WordPieceTokenizer _tokenizer;
     private readonly FinetuningConfig _config;
     private readonly Device _device;
-    private readonly SquadDataset _dev;
-    private readonly SquadFeaturization _devFeatures;
-    private readonly List<EncodedInput> _devInputs;
+    private readonly SquadDevEvaluation _dev;
     private readonly List<EncodedInput> _train = [];
     private readonly long[] _trainStart;
     private readonly long[] _trainEnd;
@@ -49,7 +48,7 @@ public sealed class SquadFinetuner : ISeedFinetuner
         _device = device;
         var (trainPath, devPath) = Files(task, data, config);
         var train = Check(task, SquadDataset.Load(trainPath));
-        _dev = Check(task, SquadDataset.Load(devPath));
+        var dev = Check(task, SquadDataset.Load(devPath));
         if (config.MaxQueryLength > config.MaxSeqLength - 4)
             throw new ArgumentException($"config key 'max_query_length' ({config.MaxQueryLength}) leaves no room for the document in max_seq_length {config.MaxSeqLength}");
 
@@ -62,15 +61,14 @@ public sealed class SquadFinetuner : ISeedFinetuner
         _trainEnd = trainFeatures.Features.Select(f => (long)f.EndPosition).ToArray();
         foreach (var f in trainFeatures.Features) _train.Add(EncodedInput.FromPadded(f.InputIds, f.AttentionMask, f.TokenTypeIds));
 
-        _devFeatures = featurizer.Featurize(_dev, training: false);
-        _devInputs = _devFeatures.Features.Select(f => EncodedInput.FromPadded(f.InputIds, f.AttentionMask, f.TokenTypeIds)).ToList();
+        _dev = new SquadDevEvaluation(task, dev, tokenizer, config);
         DataSummary = new Dictionary<string, long>
         {
             ["train_questions"] = train.QuestionCount,
             ["train_questions_skipped"] = trainFeatures.Skipped.Count,
             ["train_features"] = trainFeatures.Features.Count,
             ["dev_questions"] = _dev.QuestionCount,
-            ["dev_features"] = _devFeatures.Features.Count,
+            ["dev_features"] = _dev.FeatureCount,
         };
         TrainPath = trainPath;
         DevPath = devPath;
@@ -103,7 +101,7 @@ public sealed class SquadFinetuner : ISeedFinetuner
         return (config.TrainFile, data);
     }
 
-    private static SquadDataset Check(FinetuningTask task, SquadDataset dataset)
+    internal static SquadDataset Check(FinetuningTask task, SquadDataset dataset)
     {
         if (dataset.IsV2 != task.SquadV2)
             throw new InvalidDataException($"{dataset.Path} is SQuAD {(dataset.IsV2 ? "2.0" : "1.1")} (version '{dataset.Version}') but the task is {task.Name}; use --task {(dataset.IsV2 ? "squad2" : "squad1")}");
@@ -131,7 +129,8 @@ public sealed class SquadFinetuner : ISeedFinetuner
         return new SquadDataset(dataset.Path, dataset.Version, dataset.IsV2, articles);
     }
 
-    public SeedResult RunSeed(long seed, int seedIndex, int seedCount, string outputDir, Action<FinetuningProgress>? progress, CancellationToken cancellation)
+    public SeedResult RunSeed(long seed, int seedIndex, int seedCount, string outputDir, Action<FinetuningProgress>? progress, CancellationToken cancellation,
+        string? modelDirectory = null)
     {
         manual_seed(seed);
         using var model = new ElectraForQuestionAnswering(_source.Config);
@@ -159,73 +158,10 @@ public sealed class SquadFinetuner : ISeedFinetuner
         }, progress, seedIndex, seedCount, cancellation);
 
         var evalClock = System.Diagnostics.Stopwatch.StartNew();
-        var (startLogits, endLogits) = Logits(model, seed, seedIndex, seedCount, progress, cancellation);
-        var decoder = new SquadDecoder(_tokenizer, new SquadDecodeOptions(_config.NBestSize, _config.MaxAnswerLength));
-        var predictions = decoder.Decode(_devFeatures, startLogits, endLogits, _task.SquadV2);
-        var bestNonNull = SquadPredictionFiles.BestNonNull(predictions);
-
-        Directory.CreateDirectory(outputDir);
-        var metrics = new Dictionary<string, double?>();
-        // ELECTRA's convention: predictions.json holds the best non-null answers and na_probs.json the null odds;
-        // the scorer applies the threshold (`eval squad --na-prob na_probs.json --na-prob-thresh <null_threshold>`).
-        SquadPredictionFiles.WritePredictions(Path.Combine(outputDir, PredictionsFile), bestNonNull);
-        var files = new List<string> { PredictionsFile };
-        if (!_task.SquadV2)
-        {
-            var result = SquadV1Evaluator.Evaluate(_dev.Gold(), bestNonNull);
-            metrics["exact_match"] = result.ExactMatch;
-            metrics["f1"] = result.F1;
-        }
-        else
-        {
-            SquadPredictionFiles.WriteNaProbs(Path.Combine(outputDir, NaProbsFile), predictions);
-            files.Add(NaProbsFile);
-            var threshold = SquadNullThreshold.ChooseOnDev(_dev, predictions);
-            var atThreshold = SquadV2Evaluator.Evaluate(_dev.Gold(), SquadNullThreshold.Apply(predictions, threshold));
-            var official = SquadV2Evaluator.Evaluate(_dev.Gold(), bestNonNull, SquadPredictionFiles.NullOdds(predictions));
-            // exact/f1/HasAns_*/NoAns_* at the dev-chosen threshold (its f1 equals best_f1), then the official best_* fields.
-            foreach (var (key, value) in atThreshold.OfficialFields.Where(f => f.Key != "total" && !f.Key.EndsWith("_total", StringComparison.Ordinal)))
-                metrics[key] = Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture);
-            foreach (var (key, value) in official.OfficialFields.Where(f => f.Key.StartsWith("best_", StringComparison.Ordinal)))
-                metrics[key] = Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture);
-            metrics["null_threshold"] = threshold;
-        }
-        return new SeedResult(seed, metrics, training, evalClock.Elapsed, files);
-    }
-
-    /// <summary>(F, T) row-major start and end logits for every dev window, T = max_seq_length (padding positions 0: never allowed).</summary>
-    private (float[] Start, float[] End) Logits(ElectraForQuestionAnswering model, long seed, int seedIndex, int seedCount,
-        Action<FinetuningProgress>? progress, CancellationToken cancellation)
-    {
-        model.eval();
-        int t = _devFeatures.MaxSeqLength;
-        var start = new float[_devInputs.Count * t];
-        var end = new float[_devInputs.Count * t];
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var _ = no_grad();
-        for (int first = 0; first < _devInputs.Count; first += _config.EvalBatchSize)
-        {
-            cancellation.ThrowIfCancellationRequested();
-            var rows = _devInputs.GetRange(first, Math.Min(_config.EvalBatchSize, _devInputs.Count - first));
-            using var scope = NewDisposeScope();
-            var (ids, mask, types) = EncodedInput.Batch(rows, _device, _tokenizer.PadId);
-            Tensor s, e;
-            using (MixedPrecision.Use(_config.ComputeDType))
-            {
-                var (s16, e16) = model.Forward(ids, mask, types);              // (B, T_batch) each
-                (s, e) = (MixedPrecision.ToFloat(s16), MixedPrecision.ToFloat(e16));
-            }
-            var width = (int)s.shape[1];
-            var sv = s.cpu().data<float>().ToArray();
-            var ev = e.cpu().data<float>().ToArray();
-            for (int r = 0; r < rows.Count; r++)
-            {
-                Array.Copy(sv, r * width, start, (first + r) * t, width);
-                Array.Copy(ev, r * width, end, (first + r) * t, width);
-            }
-        }
-        progress?.Invoke(new FinetuningProgress(seed, seedIndex, seedCount, "eval", _devInputs.Count, _devInputs.Count, double.NaN, 0,
-            _devInputs.Count / Math.Max(1e-9, clock.Elapsed.TotalSeconds), clock.Elapsed));
-        return (start, end);
+        var (metrics, files) = _dev.Run(model, _config, _device, outputDir, seed, seedIndex, seedCount, progress, cancellation);
+        var evalTime = evalClock.Elapsed;
+        if (modelDirectory is not null)
+            FinetunedModel.Save(modelDirectory, model, _task, _config, _tokenizer, new FinetunedModelInfo(_task.Name, seed, metrics, files, _source.Path));
+        return new SeedResult(seed, metrics, training, evalTime, files);
     }
 }

@@ -44,6 +44,64 @@ public sealed class CliModelCommandTests
     }
 
     [Fact]
+    public void ExportWithATokenizer_WritesACompleteFolder_ThatImportReadsBack()
+    {
+        var source = HfFolder("proj", "discriminator");
+        var vocab = Finetuning.Training.FinetuneTestData.SmallVocab(TestPaths.TempDirectory("vocab"), 99);
+        var work = TestPaths.TempDirectory("cli");
+        var exported = Path.Combine(work, "exported");
+        var (code, output, error) = Run("export-hf", source, "--out", exported, "--vocab", vocab, "--do-lower-case", "false", "--model-max-length", "48");
+        Assert.True(code == 0, error);
+        Assert.Equal("", error);
+        Assert.Contains("cased, model_max_length 48", output);
+        foreach (var file in new[] { "config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json" })
+            Assert.True(File.Exists(Path.Combine(exported, file)), file);
+        Assert.Equal(File.ReadAllLines(vocab), File.ReadAllLines(Path.Combine(exported, "vocab.txt")));
+
+        // import-hf reads the folder's own tokenizer files (no options) and keeps them.
+        var imported = Path.Combine(work, "imported");
+        (code, output, error) = Run("import-hf", exported, "--out", imported);
+        Assert.True(code == 0, error);
+        var settings = HfTokenizerFiles.Read(imported)!;
+        Assert.Equal((false, (int?)48), (settings.DoLowerCase, settings.ModelMaxLength));
+        Assert.Equal(99, settings.CreateTokenizer().VocabSize);
+        Assert.Equal(File.ReadAllText(Path.Combine(exported, "tokenizer_config.json")), File.ReadAllText(Path.Combine(imported, "tokenizer_config.json")));
+
+        // An option overrides what the folder says.
+        (code, _, error) = Run("export-hf", imported, "--out", Path.Combine(work, "lower"), "--do-lower-case", "true");
+        Assert.True(code == 0, error);
+        Assert.Equal((true, (int?)48), (HfTokenizerFiles.Read(Path.Combine(work, "lower"))!.DoLowerCase, HfTokenizerFiles.Read(Path.Combine(work, "lower"))!.ModelMaxLength));
+    }
+
+    [Fact]
+    public void ExportWithoutAVocabulary_SaysSoAndLeavesNoStaleTokenizer()
+    {
+        var source = HfFolder("proj", "discriminator");
+        var target = TestPaths.TempDirectory("stale");
+        File.WriteAllText(Path.Combine(target, "vocab.txt"), "[PAD]\n");
+        var (code, _, error) = Run("export-hf", source, "--out", target);
+        Assert.Equal(0, code);
+        Assert.Contains("has no vocab.txt", error);
+        Assert.False(File.Exists(Path.Combine(target, "vocab.txt")));
+        Assert.True(File.Exists(Path.Combine(target, "model.safetensors")));
+    }
+
+    [Theory]
+    [InlineData(120, null, "120 tokens, but the model's vocab_size is 99")]
+    [InlineData(99, "100", "model_max_length 100 is more than the model's 64 positions")]
+    public void Export_OfATokenizerThatDoesNotFitTheModel_FailsWithOneLine(int vocabSize, string? maxLength, string mentions)
+    {
+        var source = HfFolder("proj", "discriminator");
+        var vocab = Finetuning.Training.FinetuneTestData.SmallVocab(TestPaths.TempDirectory("vocab"), vocabSize);
+        string[] args = ["export-hf", source, "--out", TestPaths.TempDirectory("x"), "--vocab", vocab];
+        if (maxLength is not null) args = [.. args, "--model-max-length", maxLength];
+        var (code, _, error) = Run(args);
+        Assert.Equal(1, code);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.Contains(mentions, error);
+    }
+
+    [Fact]
     public void Inspect_PrintsConfigCountsAndEveryTensor()
     {
         var source = HfFolder("proj", "discriminator");

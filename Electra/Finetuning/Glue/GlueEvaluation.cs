@@ -31,16 +31,26 @@ public static class GlueEvaluation
     }
 
     /// <summary>
-    /// Scores a submission file against the dev split: one row per dev example, in order, with each row's index
-    /// equal to the example's index. Any mismatch is an error naming the row.
+    /// Scores a submission file against the dev split: one row per dev example, in order. A row's index is the
+    /// example's index column (QQP's dev file has its pair `id` there) or its 0-based row number, as GLUE's own
+    /// submission format numbers every task; the first row decides which numbering the file uses, and every row must
+    /// then follow it. Any mismatch is an error naming the row.
     /// </summary>
     public static IReadOnlyList<KeyValuePair<GlueMetric, double?>> ScoreSubmission(GlueData data, IReadOnlyList<GluePrediction> rows, string source)
     {
         if (rows.Count != data.Examples.Count)
             throw new InvalidDataException($"{source}: {rows.Count} predictions, but {data.Path} has {data.Examples.Count} {data.Task.Name} examples");
+        bool byRowNumber = rows.Count > 0 && rows[0].Index != data.Examples[0].Index && rows[0].Index == RowNumber(0);
         for (var i = 0; i < rows.Count; i++)
-            if (rows[i].Index != data.Examples[i].Index)
-                throw new InvalidDataException($"{source}: row {i + 1} has index '{rows[i].Index}', expected '{data.Examples[i].Index}' (rows must follow the dev file's order)");
+        {
+            var expected = byRowNumber ? RowNumber(i) : data.Examples[i].Index;
+            if (rows[i].Index == expected) continue;
+            var hint = byRowNumber ? ", as the file numbers its rows 0..N-1"
+                : expected != RowNumber(i) ? ", the dev file's own index (or number every row 0..N-1)" : "";
+            throw new InvalidDataException($"{source}: row {i + 1} has index '{rows[i].Index}', expected '{expected}'{hint} (rows must follow the dev file's order)");
+        }
         return Score(data, rows.Select(r => r.Prediction).ToList());
     }
+
+    private static string RowNumber(int i) => i.ToString(CultureInfo.InvariantCulture);
 }

@@ -89,6 +89,33 @@ public sealed class EvalCommandTests
     }
 
     [Fact]
+    public void Qqp_PredictionsKeyedByRowIndex_ScoreAsThoseKeyedById()
+    {
+        var dev = Electra.Finetuning.Glue.GlueLoader.Load(Electra.Finetuning.Glue.GlueTasks.Qqp, Glue, Electra.Finetuning.Glue.GlueSplit.Dev);
+        Assert.Equal(9, dev.Examples.Count);
+        Assert.Equal("201359", dev.Examples[0].Index);   // QQP's dev file keys rows by its pair id, not 0..N-1
+        // Two of nine wrong, so accuracy and F1 are both below 1 and sensitive to which row is which.
+        var predictions = dev.Examples.Select((e, i) => i is 1 or 4 ? (e.Label == "1" ? "0" : "1") : e.Label!).ToList();
+        var byId = WriteSubmission("by-id.tsv", dev.Examples.Select((e, i) => (e.Index, predictions[i])));
+        var byRow = WriteSubmission("by-row.tsv", predictions.Select((p, i) => (i.ToString(System.Globalization.CultureInfo.InvariantCulture), p)));
+
+        var (code, fromIds, error) = Run("eval", "glue", "--task", "QQP", "--data-dir", Glue, "--predictions", byId);
+        Assert.True(code == 0, error);
+        (code, var fromRows, error) = Run("eval", "glue", "--task", "QQP", "--data-dir", Glue, "--predictions", byRow);
+        Assert.True(code == 0, error);
+        Assert.Equal(fromIds, fromRows);
+        Assert.Equal(7.0 / 9, JsonNode.Parse(fromRows)!["accuracy"]!.GetValue<double>(), 12);
+
+        // One file, one numbering: a row index after an id-keyed first row (and vice versa) is an error naming the row.
+        var mixed = dev.Examples.Select((e, i) => (i == 3 ? "3" : e.Index, predictions[i]));
+        AssertFailsWithOneLine(["eval", "glue", "--task", "QQP", "--data-dir", Glue, "--predictions", WriteSubmission("mixed.tsv", mixed)],
+            $"row 4 has index '3', expected '{dev.Examples[3].Index}', the dev file's own index");
+        var shuffled = predictions.Select((p, i) => ((i == 2 ? 5 : i == 5 ? 2 : i).ToString(System.Globalization.CultureInfo.InvariantCulture), p));
+        AssertFailsWithOneLine(["eval", "glue", "--task", "QQP", "--data-dir", Glue, "--predictions", WriteSubmission("shuffled.tsv", shuffled)],
+            "row 3 has index '5', expected '2', as the file numbers its rows 0..N-1");
+    }
+
+    [Fact]
     public void Glue_BadInputs_FailWithOneLineNamingTheProblem()
     {
         var good = Path.Combine(MetricReferences.Root, "glue", "RTE", "majority.tsv");
