@@ -20,6 +20,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ElectraLab.Electra.Data.Tokenization;
+using ElectraLab.Config;
 
 namespace ElectraLab.Electra.Checkpoints;
 

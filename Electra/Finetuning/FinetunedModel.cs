@@ -19,6 +19,10 @@ using ElectraLab.Electra.Data.Tokenization;
 using ElectraLab.Electra.Finetuning.Glue;
 using ElectraLab.Electra.Modeling;
 using TorchSharp;
+using ElectraLab.Config;
+using ElectraLab.Config.Modeling;
+using ElectraLab.Config.Finetuning;
+using ElectraLab.Config.Finetuning.Glue;
 
 namespace ElectraLab.Electra.Finetuning;
 

@@ -6,6 +6,8 @@ using ElectraLab.Electra.Evaluation;
 using ElectraLab.Electra.Finetuning.Glue;
 using ElectraLab.Electra.Modeling;
 using static TorchSharp.torch;
+using ElectraLab.Config.Finetuning;
+using ElectraLab.Config.Finetuning.Glue;
 
 namespace ElectraLab.Electra.Finetuning;
 

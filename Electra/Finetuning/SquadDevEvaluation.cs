@@ -7,6 +7,7 @@ using ElectraLab.Electra.Evaluation;
 using ElectraLab.Electra.Finetuning.Squad;
 using ElectraLab.Electra.Modeling;
 using static TorchSharp.torch;
+using ElectraLab.Config.Finetuning;
 
 namespace ElectraLab.Electra.Finetuning;
 

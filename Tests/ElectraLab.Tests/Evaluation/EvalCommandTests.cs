@@ -91,7 +91,7 @@ public sealed class EvalCommandTests
     [Fact]
     public void Qqp_PredictionsKeyedByRowIndex_ScoreAsThoseKeyedById()
     {
-        var dev = Electra.Finetuning.Glue.GlueLoader.Load(Electra.Finetuning.Glue.GlueTasks.Qqp, Glue, Electra.Finetuning.Glue.GlueSplit.Dev);
+        var dev = Electra.Finetuning.Glue.GlueLoader.Load(Config.Finetuning.Glue.GlueTasks.Qqp, Glue, Config.Finetuning.Glue.GlueSplit.Dev);
         Assert.Equal(9, dev.Examples.Count);
         Assert.Equal("201359", dev.Examples[0].Index);   // QQP's dev file keys rows by its pair id, not 0..N-1
         // Two of nine wrong, so accuracy and F1 are both below 1 and sensitive to which row is which.

@@ -5,6 +5,7 @@ using ElectraLab.Electra.Finetuning;
 using ElectraLab.Electra.Modeling;
 using ElectraLab.Tests.Support;
 using static TorchSharp.torch;
+using ElectraLab.Config.Finetuning;
 
 namespace ElectraLab.Tests.Finetuning.Training;
 
