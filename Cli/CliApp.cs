@@ -34,6 +34,10 @@ public static partial class CliApp
             HistoryCommand.Create(),
             CompareCommand.Create(),
             ForkCommand.Create(),
+            SweepsCommand.Create(),
+            CancelCommand.Create(),
+            TagCommand.Create(),
+            TagCommand.CreateNote(),
         };
         // Ctrl+C cancels the running command, which then has this long to stop its silo and PostgreSQL cleanly.
         var invocation = new InvocationConfiguration

@@ -79,15 +79,23 @@ public static class SweepExpander
                 config["save_checkpoints_steps"] = spec.Checkpoints.Interval;
                 config["keep_checkpoint_max"] = spec.Checkpoints.KeepLast;
                 var resolved = SweepSpecLoader.Resolve("base", config).ToJson();
-                var label = trial.Overrides.Count == 0 ? "base" : string.Join(",", trial.Overrides.Select(kv => $"{kv.Key}={kv.Value}"));
                 var index = experiments.Count;
                 experiments.Add(new ExperimentSpec(ExperimentId(sweepId, index), sweepId, spec.Team,
-                    $"{spec.Name}/{label}/seed={seed}", index, resolved, seed, spec.Priority, spec.Evaluations,
+                    ExperimentName(spec.Name, trial, seed), index, resolved, seed, spec.Priority, spec.Evaluations,
                     spec.FinetuneSeeds, spec.EarlyStopping, spec.Checkpoints, spec.MaxAttempts, spec.Workload));
             }
         }
         return experiments;
     }
+
+    /// <summary>"sweep/axis=value,axis=value/seed=n" (strings without their JSON quotes), or "sweep/seed=n" with no axes.</summary>
+    public static string ExperimentName(string sweep, Trial trial, long seed)
+    {
+        var axes = string.Join(",", trial.Overrides.Select(kv => $"{kv.Key}={Plain(kv.Value)}"));
+        return axes.Length == 0 ? $"{sweep}/seed={seed}" : $"{sweep}/{axes}/seed={seed}";
+    }
+
+    private static string Plain(string json) => JsonNode.Parse(json) is JsonValue v && v.TryGetValue<string>(out var text) ? text : json;
 
     /// <summary>A stable id per (sweep, index): re-expansion after a retried submit names the same experiments.</summary>
     public static Guid ExperimentId(Guid sweepId, int index)

@@ -155,7 +155,10 @@ public static class ExperimentsApi
             if (key == "seed") return ApiProblems.Field("overrides.seed", "a fork keeps its parent's seed");
             config[key] = value?.DeepClone();
         }
-        var name = string.IsNullOrWhiteSpace(request?.Name) ? $"{parent.Name}/fork" : request.Name.Trim();
+        // "<parent>-fork-<n>", n counting the parent's forks, unless a name is given. The expander would add "/seed=n"
+        // to a one-experiment sweep's name; the row gets the fork's own name below.
+        var forks = await db.Experiments.CountAsync(e => e.ParentExperimentId == id, cancellationToken);
+        var name = string.IsNullOrWhiteSpace(request?.Name) ? $"{parent.Name}-fork-{forks + 1}" : request.Name.Trim();
         var spec = new SweepSpec(name, team, config.ToJsonString(), SearchSpace.None, [parent.Seed],
             template?.FinetuneSeeds ?? [SweepDefaults.FinetuningSeed], template?.Evaluations ?? EvaluationSpec.None,
             template?.Priority ?? SweepDefaults.Priority, EarlyStopping: null, template?.Checkpoints ?? SweepDefaults.Checkpoints,
@@ -174,7 +177,7 @@ public static class ExperimentsApi
         }
         var child = submission.ExperimentIds.Single();
         await db.Experiments.Where(e => e.Id == child && e.TeamId == caller.Team)
-            .ExecuteUpdateAsync(s => s.SetProperty(e => e.ParentExperimentId, id), cancellationToken);
+            .ExecuteUpdateAsync(s => s.SetProperty(e => e.ParentExperimentId, id).SetProperty(e => e.Name, name), cancellationToken);
         return TypedResults.Created($"/api/experiments/{child}", new ForkCreated(child, submission.SweepId, id));
     }
 

@@ -10,8 +10,9 @@ public sealed record LeaderboardColumn(string Name, string Task, string Metric, 
 
 public sealed record Leaderboard(string Benchmark, IReadOnlyList<LeaderboardColumn> Columns, Page<LeaderboardRow> Rows);
 
+/// <summary>One experiment on the compute plot: <see cref="Score"/> is its task set's score (<see cref="TaskSet"/>).</summary>
 public sealed record ComputePoint(Guid ExperimentId, string Name, string Objective, double GeneratorSize, string ModelSize, long Params,
-    double TrainFlops, double Score);
+    double TrainFlops, double Score, string TaskSet);
 
 public sealed record ComputeView(string Benchmark, IReadOnlyList<ComputePoint> Points);
 
@@ -50,8 +51,10 @@ public static class LeaderboardApi
         var caller = Caller.From(context.User);
         var rows = await queries.GetAsync(new LeaderboardQuery(caller.Team, benchmark, tag, objective, SortBy: "train_flops",
             Descending: false, Limit: 500), cancellationToken);
-        var points = rows.Items.Where(r => r.Score is not null)
-            .Select(r => new ComputePoint(r.ExperimentId, r.Name, r.Objective, r.GeneratorSize, r.ModelSize, r.Params, r.TrainFlops, r.Score!.Value))
+        // Every experiment with a score over the tasks it has, not only those with every task of the benchmark.
+        var points = rows.Items.Where(r => r.TaskSetScore is not null)
+            .Select(r => new ComputePoint(r.ExperimentId, r.Name, r.Objective, r.GeneratorSize, r.ModelSize, r.Params, r.TrainFlops,
+                r.TaskSetScore!.Value, r.TaskSet))
             .ToList();
         return TypedResults.Ok(new ComputeView(benchmark, points));
     }

@@ -23,6 +23,10 @@ public sealed record SweepDetails(Guid Id, string Name, string Status, DateTimeO
 
 public sealed record CancelRequest(string? Reason);
 
+/// <summary>A sweep in the list: its state and how many of its experiments are in each state.</summary>
+public sealed record SweepSummary(Guid Id, string Name, string Status, DateTimeOffset CreatedAt, int Experiments,
+    IReadOnlyDictionary<string, int> Counts);
+
 /// <summary>Sweeps: submitted (JSON or YAML) and cancelled through the sweep grain; read from PostgreSQL.</summary>
 public static class SweepsApi
 {
@@ -33,6 +37,8 @@ public static class SweepsApi
             .WithDescription(SpecLimits)
             .Accepts<string>("application/yaml", "application/json")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        group.MapGet("/", ListAsync).WithName("ListSweeps")
+            .WithSummary("The team's sweeps, newest first; filters: status, text (in the name); paging: offset, limit");
         group.MapGet("/{id:guid}", GetAsync).WithName("GetSweep").WithSummary("A sweep and its experiments");
         group.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelSweep").WithSummary("Cancel every unfinished experiment of a sweep");
         return group;
@@ -95,6 +101,38 @@ public static class SweepsApi
         {
             return ApiProblems.Spec(e);
         }
+    }
+
+    public static async Task<Results<Ok<Page<SweepSummary>>, ValidationProblem>> ListAsync(HttpContext context,
+        IDbContextFactory<ElectraLabDbContext> dbs, string? status = null, string? text = null, int offset = 0, int limit = 50,
+        CancellationToken cancellationToken = default)
+    {
+        if (offset < 0) return ApiProblems.Field("offset", "must be zero or more");
+        if (limit is < 1 or > 500) return ApiProblems.Field("limit", "must be between 1 and 500");
+        var caller = Caller.From(context.User);
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        var sweeps = db.Sweeps.AsNoTracking().Where(s => s.TeamId == caller.Team);
+        if (!string.IsNullOrWhiteSpace(status)) sweeps = sweeps.Where(s => s.Status == status.Trim());
+        if (!string.IsNullOrWhiteSpace(text))
+        {
+            var pattern = "%" + text.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+            sweeps = sweeps.Where(s => EF.Functions.ILike(s.Name, pattern));
+        }
+        var total = await sweeps.LongCountAsync(cancellationToken);
+        var page = await sweeps.OrderByDescending(s => s.CreatedAt).ThenBy(s => s.Id).Skip(offset).Take(limit)
+            .Select(s => new { s.Id, s.Name, s.Status, s.CreatedAt }).ToListAsync(cancellationToken);
+        var ids = page.Select(s => (Guid?)s.Id).ToList();
+        var counts = (await db.Experiments.AsNoTracking().Where(e => e.TeamId == caller.Team && ids.Contains(e.SweepId))
+                .GroupBy(e => new { e.SweepId, e.Status }).Select(g => new { g.Key.SweepId, g.Key.Status, Count = g.Count() })
+                .ToListAsync(cancellationToken))
+            .GroupBy(c => c.SweepId!.Value)
+            .ToDictionary(g => g.Key, g => (IReadOnlyDictionary<string, int>)g.ToDictionary(c => c.Status, c => c.Count));
+        var items = page.Select(s =>
+        {
+            var byState = counts.GetValueOrDefault(s.Id) ?? new Dictionary<string, int>();
+            return new SweepSummary(s.Id, s.Name, s.Status, s.CreatedAt, byState.Values.Sum(), byState);
+        }).ToList();
+        return TypedResults.Ok(new Page<SweepSummary>(items, total, offset, limit));
     }
 
     public static async Task<Results<Ok<SweepDetails>, NotFound>> GetAsync(Guid id, HttpContext context, IClusterClient cluster,

@@ -101,7 +101,9 @@
         { key: 'generator_size', label: 'Gen. size', get: r => r.generatorSize },
         { key: 'params', label: 'Params', get: r => fmt.params(r.params) },
         { key: 'train_flops', label: 'Train FLOPs', get: r => fmt.sci(r.trainFlops) },
-        { key: 'score', label: 'Score', get: r => fmt.num(r.score) },
+        // The score over the tasks the experiment has, ranked among experiments with the same task set.
+        { key: 'score', label: 'Score', get: r => fmt.num(r.taskSetScore) },
+        { key: null, label: 'Tasks', cls: 'name', get: r => r.taskSet || '–' },
         ...board.columns.map(c => ({ key: c.name, label: c.name.toUpperCase(), get: r => fmt.num(r.columns[c.name]),
           range: r => r.seedRanges && r.seedRanges[c.name] })),
       ];
@@ -145,7 +147,7 @@
       const objectives = [...new Set(points.map(p => p.objective))].sort();
       points.forEach((p, i) => {
         const c = el('svg:circle', { cx: sx(xs[i]), cy: sy(ys[i]), r: 5, fill: COLORS[objectives.indexOf(p.objective) % COLORS.length], 'fill-opacity': 0.85 });
-        c.appendChild(el('svg:title', {}, `${p.name}: ${fmt.num(p.score)} at ${fmt.sci(p.trainFlops)} FLOPs`));
+        c.appendChild(el('svg:title', {}, `${p.name}: ${fmt.num(p.score)} (${p.taskSet}) at ${fmt.sci(p.trainFlops)} FLOPs`));
         svg.appendChild(c);
       });
       objectives.forEach((o, i) => {

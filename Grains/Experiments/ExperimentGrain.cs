@@ -57,6 +57,12 @@ public sealed class ExperimentGrain(
     ILogger<ExperimentGrain> logger) : Grain, IExperimentGrain, IRemindable
 {
     private const string HeartbeatReminder = "heartbeat-check";
+    // Progress between transitions: pushed to the sweep (live views) and written to the row (train FLOPs on the
+    // leaderboard and in lists) at most this often, so a heartbeat stays cheap.
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan ProgressRowInterval = TimeSpan.FromSeconds(15);
+    private DateTimeOffset _progressPushed;
+    private DateTimeOffset _progressWritten;
     private readonly JobOptions _options = options.Value;
     private ExperimentLifecycle? _lifecycle;
     // A transition applied in memory whose save failed (the database was away): saved again by the next report or check.
@@ -100,7 +106,30 @@ public sealed class ExperimentGrain(
         return accepted;
     }
 
-    public Task<bool> HeartbeatAsync(JobHeartbeat heartbeat) => Task.FromResult(Lifecycle.Heartbeat(heartbeat, DateTimeOffset.UtcNow));
+    public async Task<bool> HeartbeatAsync(JobHeartbeat heartbeat)
+    {
+        var now = DateTimeOffset.UtcNow;
+        if (!Lifecycle.Heartbeat(heartbeat, now)) return false;
+        if (now - _progressPushed >= ProgressInterval)
+        {
+            _progressPushed = now;
+            NotifySweep();
+        }
+        if (now - _progressWritten >= ProgressRowInterval)
+        {
+            _progressWritten = now;
+            try
+            {
+                await store.SetExperimentStatusAsync(Spec.ExperimentId, S.State, S.TrainFlops, S.Reason);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Progress only: the next heartbeat or transition writes it. A heartbeat never fails on the database.
+                logger.LogDebug(e, "Progress of experiment {ExperimentId} not written", Spec.ExperimentId);
+            }
+        }
+        return true;
+    }
 
     public async Task MilestoneReachedAsync(Guid jobId, Guid dispatchId, long step)
     {

@@ -8,10 +8,16 @@ public sealed record LeaderboardQuery(
     Guid TeamId, string Benchmark, string? Tag = null, string? Objective = null, string? Status = null,
     string SortBy = "score", bool Descending = true, int Offset = 0, int Limit = 50);
 
+/// <summary>
+/// One experiment on a benchmark's leaderboard. <see cref="Score"/> is the benchmark's own score (every task reported);
+/// <see cref="TaskSetScore"/> is the mean over the tasks it has (<see cref="TaskSet"/>, e.g. "GLUE-3: SST-2, MRPC, RTE"),
+/// and <see cref="TaskSetRank"/> its rank among the experiments with the same task set.
+/// </summary>
 public sealed record LeaderboardRow(
     Guid ExperimentId, string Name, string Objective, double GeneratorSize, string ModelSize, long Params,
     double TrainFlops, string Status, IReadOnlyList<string> Tags, double? Score,
-    IReadOnlyDictionary<string, double> Columns, int ColumnsReported, IReadOnlyDictionary<string, SeedRange> SeedRanges);
+    IReadOnlyDictionary<string, double> Columns, int ColumnsReported, IReadOnlyDictionary<string, SeedRange> SeedRanges,
+    string TaskSet, double? TaskSetScore, int? TaskSetRank);
 
 /// <summary>How the fine-tuning seeds of one column spread around its median.</summary>
 public sealed record SeedRange(double Min, double Max, int Seeds);
@@ -22,14 +28,15 @@ public sealed record SeedRange(double Min, double Max, int Seeds);
 /// </summary>
 public sealed class LeaderboardQueries(NpgsqlDataSource dataSource)
 {
+    // Columns of the ranked set below. "score" ranks within task sets: the largest sets first, then by their score.
     private static readonly Dictionary<string, string> SortColumns = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["score"] = "l.score",
-        ["params"] = "e.params",
-        ["train_flops"] = "e.train_flops",
-        ["generator_size"] = "e.generator_size",
-        ["created_at"] = "e.created_at",
-        ["name"] = "e.name",
+        ["score"] = "r.set_size DESC, r.task_set, r.set_score",
+        ["params"] = "r.params",
+        ["train_flops"] = "r.train_flops",
+        ["generator_size"] = "r.generator_size",
+        ["created_at"] = "r.created_at",
+        ["name"] = "r.name",
     };
 
     public Task<Page<LeaderboardRow>> GetAsync(LeaderboardQuery query, CancellationToken cancellationToken = default) =>
@@ -43,7 +50,7 @@ public sealed class LeaderboardQueries(NpgsqlDataSource dataSource)
         }
         var limit = Math.Clamp(query.Limit, 1, 500);
         var offset = Math.Max(query.Offset, 0);
-        var values = new List<object> { query.TeamId, query.Benchmark };
+        var values = new List<object> { query.TeamId, query.Benchmark, Benchmarks.ScoreColumns(query.Benchmark).ToArray() };
         string Add(object value)
         {
             values.Add(value);
@@ -71,7 +78,7 @@ public sealed class LeaderboardQueries(NpgsqlDataSource dataSource)
         }
         else if (Benchmarks.For(query.Benchmark).Any(c => c.Column == query.SortBy))
         {
-            sort = $"(l.columns ->> {Add(query.SortBy)}::text)::double precision";
+            sort = $"(r.columns ->> {Add(query.SortBy)}::text)::double precision";
         }
         else
         {
@@ -86,13 +93,28 @@ public sealed class LeaderboardQueries(NpgsqlDataSource dataSource)
         var count = new NpgsqlBatchCommand(filtersExperiments
             ? $"SELECT count(*) FROM leaderboard_entries l {join} WHERE {where}"
             : $"SELECT count(*) FROM leaderboard_entries l WHERE {where}");
+        // Every filtered row gets its task set (the score columns it reported) and that set's mean, ranked within the
+        // set; then the page. The rank covers the whole filtered leaderboard, not the page.
         var page = new NpgsqlBatchCommand($"""
-            SELECT e.id, e.name, e.objective, e.generator_size, e.model_size, e.params, e.train_flops, e.status, e.tags,
-                   l.score, l.columns::text, l.columns_reported, l.seed_ranges::text
-            FROM leaderboard_entries l
-            {join}
-            WHERE {where}
-            ORDER BY {sort} {direction} NULLS LAST, l.experiment_id
+            WITH r AS (
+                SELECT e.id, e.name, e.objective, e.generator_size, e.model_size, e.params, e.train_flops, e.status, e.tags,
+                       e.created_at, l.score, l.columns, l.columns_reported, l.seed_ranges,
+                       coalesce(s.task_set, '') AS task_set, s.set_size, s.set_score
+                FROM leaderboard_entries l
+                {join}
+                CROSS JOIN LATERAL (
+                    SELECT string_agg(c.key, ',' ORDER BY c.key) AS task_set, count(*) AS set_size,
+                           avg(c.value::double precision) AS set_score
+                    FROM jsonb_each_text(l.columns) c WHERE c.key = ANY($3::text[])) s
+                WHERE {where}),
+            ranked AS (
+                SELECT r.*, CASE WHEN r.set_score IS NULL THEN NULL
+                                 ELSE rank() OVER (PARTITION BY r.task_set ORDER BY r.set_score DESC NULLS LAST) END AS set_rank
+                FROM r)
+            SELECT r.id, r.name, r.objective, r.generator_size, r.model_size, r.params, r.train_flops, r.status, r.tags,
+                   r.score, r.columns::text, r.columns_reported, r.seed_ranges::text, r.task_set, r.set_score, r.set_rank
+            FROM ranked r
+            ORDER BY {sort} {direction} NULLS LAST, r.id
             LIMIT {limit} OFFSET {offset}
             """);
         foreach (var value in values)
@@ -114,7 +136,9 @@ public sealed class LeaderboardQueries(NpgsqlDataSource dataSource)
                 reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetDouble(3), reader.GetString(4),
                 reader.GetInt64(5), reader.GetDouble(6), reader.GetString(7), reader.GetFieldValue<string[]>(8),
                 reader.IsDBNull(9) ? null : reader.GetDouble(9), JsonColumns.ParseNumbers(reader.GetString(10)),
-                reader.GetInt32(11), JsonColumns.ParseRanges(reader.GetString(12))));
+                reader.GetInt32(11), JsonColumns.ParseRanges(reader.GetString(12)),
+                Benchmarks.TaskSetLabel(query.Benchmark, reader.GetString(13).Split(',', StringSplitOptions.RemoveEmptyEntries)),
+                reader.IsDBNull(14) ? null : reader.GetDouble(14), reader.IsDBNull(15) ? null : (int)reader.GetInt64(15)));
         }
         return new Page<LeaderboardRow>(rows, total, offset, limit);
     }

@@ -32,5 +32,28 @@ public static class Benchmarks
 
     public static IEnumerable<BenchmarkColumn> For(string benchmark) => Columns.Where(c => c.Benchmark == benchmark);
 
+    /// <summary>The score's columns of a benchmark, in the order the paper lists them.</summary>
+    public static IReadOnlyList<string> ScoreColumns(string benchmark) => For(benchmark).Where(c => c.InScore).Select(c => c.Column).ToList();
+
+    private static readonly Dictionary<string, string> TaskNames = new()
+    {
+        ["cola"] = "CoLA", ["sst2"] = "SST-2", ["mrpc"] = "MRPC", ["stsb"] = "STS-B", ["qqp"] = "QQP", ["mnli"] = "MNLI",
+        ["qnli"] = "QNLI", ["rte"] = "RTE",
+    };
+
+    /// <summary>
+    /// What a score over <paramref name="columns"/> is called: "GLUE" over every GLUE task (the paper's score),
+    /// "GLUE-3: SST-2, MRPC, RTE" over some, "SQuAD 1.1" / "SQuAD 2.0" for SQuAD's F1; "" over none.
+    /// </summary>
+    public static string TaskSetLabel(string benchmark, IReadOnlyCollection<string> columns)
+    {
+        if (columns.Count == 0) return "";
+        if (benchmark != Glue) return benchmark == Squad1 ? "SQuAD 1.1" : "SQuAD 2.0";
+        var all = ScoreColumns(Glue);
+        if (all.All(columns.Contains)) return "GLUE";
+        var names = all.Where(columns.Contains).Select(c => TaskNames[c]);
+        return $"GLUE-{columns.Count}: {string.Join(", ", names)}";
+    }
+
     public static bool Exists(string benchmark) => Columns.Any(c => c.Benchmark == benchmark);
 }

@@ -126,6 +126,48 @@ public sealed class CliClientTests(KestrelApiHost host, ITestOutputHelper log) :
     }
 
     [SkippableFact]
+    public async Task SweepsCancelTagNote_ManageTheTeamsWork()
+    {
+        host.SkipIfUnavailable();
+        var team = await host.CreateTeamAsync();
+        var other = await host.CreateTeamAsync();
+        var dir = Path.Combine(Path.GetTempPath(), $"cli-manage-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        await File.WriteAllTextAsync(Path.Combine(dir, "quick.yaml"), ApiHost.NoopSweep(team.Name, name: "quick", trials: 2, noopMs: 50));
+        await File.WriteAllTextAsync(Path.Combine(dir, "long.yaml"), ApiHost.NoopSweep(team.Name, name: "long", trials: 2, noopMs: 600_000));
+        Assert.Equal(0, Cli(["submit", Path.Combine(dir, "quick.yaml"), "--watch", .. Server(team)]).Code);
+        var longSweep = Cli(["submit", Path.Combine(dir, "long.yaml"), .. Server(team)]).Output.Split(' ', ':', '\n')[1];
+
+        var cancel = Cli(["cancel", longSweep, "--reason", "not needed", .. Server(team)]);
+        Assert.Equal(0, cancel.Code);
+        Assert.Contains($"sweep {longSweep}: cancelling", cancel.Output);
+        // watch returns when the cancel has reached every experiment (exit 1: some did not complete).
+        Assert.Contains("cancelled", Cli(["watch", longSweep, .. Server(team)]).Output);
+
+        var sweeps = Cli(["sweeps", .. Server(team)]);
+        Assert.Equal(0, sweeps.Code);
+        var lines = sweeps.Output.Split('\n');
+        Assert.Contains(lines, l => l.Contains(" quick ") && l.Contains("completed 2"));
+        Assert.Contains(lines, l => l.Contains(" long ") && l.Contains("cancelled"));
+        Assert.Contains("1-2 of 2", sweeps.Output);
+        Assert.Contains("1-1 of 1", Cli(["sweeps", "--text", "qui", .. Server(team)]).Output);
+        Assert.Contains("no sweeps (of 0)", Cli(["sweeps", .. Server(other)]).Output);
+
+        var history = Cli(["history", "--limit", "1", "--text", "quick", .. Server(team)]);
+        var experiment = history.Output.Split('\n').First(l => l.Contains("quick/")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1];
+        Assert.Contains("tags baseline,noop", Cli(["tag", experiment, "baseline", "noop", .. Server(team)]).Output);
+        Assert.Contains("tags noop", Cli(["tag", experiment, "baseline", "--remove", .. Server(team)]).Output);
+        Assert.Equal(0, Cli(["note", experiment, "the control run", .. Server(team)]).Code);
+        var details = await ApiHost.ReadAsync<JsonObject>(await host.Client(team.Key).GetAsync($"/api/experiments/{experiment}"));
+        Assert.Equal("the control run", details["summary"]!["notes"]!.GetValue<string>());
+
+        // Another team's experiment is not found, in one line.
+        var foreign = Cli(["tag", experiment, "x", .. Server(other)]);
+        Assert.Equal(1, foreign.Code);
+        Assert.Single(foreign.Error.Trim().Split('\n'));
+    }
+
+    [SkippableFact]
     public async Task Errors_AreOneLineAndNameTheProblem()
     {
         host.SkipIfUnavailable();

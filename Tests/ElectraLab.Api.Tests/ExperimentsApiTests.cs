@@ -135,6 +135,12 @@ public sealed class ExperimentsApiTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Equal(parent, details.Summary.ParentExperimentId);
         Assert.Equal(0.3, details.Config!["mask_prob"]!.GetValue<double>());
 
+        // Unnamed forks are "<parent>-fork-<n>", counting the parent's forks.
+        var parentName = (await ApiHost.ReadAsync<ExperimentDetails>(await client.GetAsync($"/api/experiments/{parent}"))).Summary.Name;
+        var unnamed = await ApiHost.ReadAsync<ForkCreated>(await client.PostAsJsonAsync($"/api/experiments/{parent}/fork", new { }));
+        var second = await ApiHost.ReadAsync<ExperimentDetails>(await client.GetAsync($"/api/experiments/{unnamed.ExperimentId}"));
+        Assert.Equal($"{parentName}-fork-2", second.Summary.Name);
+
         var comparison = await ApiHost.ReadAsync<ExperimentComparison>(await client.GetAsync($"/api/experiments/compare?ids={parent},{fork.ExperimentId}"));
         Assert.Equal([parent, fork.ExperimentId], comparison.Experiments.Select(e => e.Summary.Id));
         Assert.Contains(comparison.Differences, d => d.Path == "mask_prob");

@@ -42,6 +42,36 @@ public sealed class LeaderboardApiTests(ApiHost host) : IClassFixture<ApiHost>
     }
 
     [SkippableFact]
+    public async Task PartialTaskSets_GetAScoreOverTheirTasks_RankedAmongTheirOwnSet_AndAPlaceOnTheComputePlot()
+    {
+        host.SkipIfUnavailable();
+        var team = await host.CreateTeamAsync();
+        await host.SeedExperimentAsync(team.Id, "sst2-a", trainFlops: 1e16, glue: 0.70, glueTasks: ["sst2"]);
+        await host.SeedExperimentAsync(team.Id, "sst2-b", objective: "mlm", trainFlops: 2e16, glue: 0.75, glueTasks: ["sst2"]);
+        await host.SeedExperimentAsync(team.Id, "three", trainFlops: 3e16, glue: 0.60, glueTasks: ["rte", "sst2", "mrpc"]);
+        await host.SeedExperimentAsync(team.Id, "full", trainFlops: 4e16, glue: 0.50);
+        using var client = host.Client(team.Key);
+
+        var board = await ApiHost.ReadAsync<Leaderboard>(await client.GetAsync("/api/leaderboard?benchmark=glue"));
+        // The largest task set first; within a set, by its score. The full-GLUE score stays the paper's, null otherwise.
+        Assert.Equal(["full", "three", "sst2-b", "sst2-a"], board.Rows.Items.Select(r => r.Name));
+        Assert.Equal(["GLUE", "GLUE-3: SST-2, MRPC, RTE", "GLUE-1: SST-2", "GLUE-1: SST-2"], board.Rows.Items.Select(r => r.TaskSet));
+        Assert.Equal([1, 1, 1, 2], board.Rows.Items.Select(r => r.TaskSetRank ?? 0));
+        Assert.Equal([0.50, 0.60, 0.75, 0.70], board.Rows.Items.Select(r => Math.Round(r.TaskSetScore!.Value, 6)));
+        Assert.Equal(0.50, board.Rows.Items[0].Score!.Value, 6);
+        Assert.All(board.Rows.Items.Skip(1), r => Assert.Null(r.Score));
+
+        // Ranks cover the filtered board, not the page.
+        var second = await ApiHost.ReadAsync<Leaderboard>(await client.GetAsync("/api/leaderboard?benchmark=glue&offset=3&limit=1"));
+        Assert.Equal(("sst2-a", 2), (second.Rows.Items.Single().Name, second.Rows.Items.Single().TaskSetRank ?? 0));
+
+        var view = await ApiHost.ReadAsync<ComputeView>(await client.GetAsync("/api/leaderboard/compute?benchmark=glue"));
+        Assert.Equal(["sst2-a", "sst2-b", "three", "full"], view.Points.Select(p => p.Name));
+        Assert.Equal("GLUE-1: SST-2", view.Points[0].TaskSet);
+        Assert.Equal(0.75, view.Points[1].Score, 6);
+    }
+
+    [SkippableFact]
     public async Task ComputeView_PlotsScoreAgainstTrainFlops()
     {
         host.SkipIfUnavailable();

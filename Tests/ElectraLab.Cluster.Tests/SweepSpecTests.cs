@@ -110,6 +110,23 @@ public sealed class SweepSpecTests
         Assert.Equal(3, SweepExpander.Expand(Guid.Empty, spec).Count);
     }
 
+    [Fact]
+    public void ExperimentNames_ReadAxisValuesWithoutQuotes()
+    {
+        var spec = SweepSpecLoader.FromYaml("""
+            name: paper
+            team: t
+            base: {data_dir: /d}
+            seeds: {pretraining: [1, 2]}
+            search: {grid: {objective: [electra, mlm], mask_prob: [0.15]}}
+            """);
+        var names = SweepExpander.Expand(Guid.Empty, spec).Select(e => e.Name).ToList();
+        Assert.Equal(["paper/objective=electra,mask_prob=0.15/seed=1", "paper/objective=electra,mask_prob=0.15/seed=2",
+            "paper/objective=mlm,mask_prob=0.15/seed=1", "paper/objective=mlm,mask_prob=0.15/seed=2"], names);
+        var plain = SweepSpecLoader.FromYaml("name: one\nteam: t\nbase: {data_dir: /d}\n");
+        Assert.Equal("one/seed=1", SweepExpander.Expand(Guid.Empty, plain).Single().Name);
+    }
+
     [Theory]
     [InlineData(50_000, true)]
     [InlineData(2_000, false)]

@@ -40,6 +40,12 @@ public sealed class ElectraLabClient : IDisposable
             Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
         }, cancellationToken);
 
+    public Task<JsonNode> PatchJsonAsync(string path, JsonNode body, CancellationToken cancellationToken = default) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Patch, path)
+        {
+            Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
+        }, cancellationToken);
+
     public Task<JsonNode> PostTextAsync(string path, string body, string mediaType, CancellationToken cancellationToken = default) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, mediaType) },
             cancellationToken);

@@ -12,7 +12,7 @@ public static class ForkCommand
     {
         var options = new ClientOptions();
         var id = new Argument<Guid>("id") { Description = "The experiment to fork." };
-        var name = new Option<string>("--name") { Description = "The new experiment's name (default: <parent>/fork)." };
+        var name = new Option<string>("--name") { Description = "The new experiment's name (default: <parent>-fork-<n>)." };
         var sets = new Option<string[]>("--set") { Description = "Override one pre-training key: --set mask_prob=0.25 (repeatable; values are JSON, else text)." };
         var watch = new Option<bool>("--watch") { Description = "Follow the new experiment until it finishes." };
         var command = new Command("fork", "Fork an experiment with config overrides.") { id, name, sets, watch };

@@ -47,18 +47,19 @@ public static class LeaderboardCommand
     {
         var columns = board["columns"]!.AsArray().Select(c => Formatting.Text(c!["name"])).ToArray();
         var rows = board["rows"]!;
-        var table = new TextTable(["#", "experiment", "objective", "gen", "params", "train FLOPs", "score", .. columns, "status"]);
-        var rank = (int)(Formatting.Number(rows["offset"]) ?? 0);
+        // "#" is the rank among experiments evaluated on the same tasks; "score" is the mean over those tasks.
+        var table = new TextTable(["#", "experiment", "objective", "gen", "params", "train FLOPs", "score", "tasks", .. columns, "status"]);
         foreach (var r in rows["items"]!.AsArray())
         {
-            rank++;
             var cells = columns.Select(c => WithRange(Formatting.Number(r!["columns"]?[c]), r["seedRanges"]?[c]));
-            table.Add([rank.ToString(), Formatting.Text(r!["name"]), Formatting.Text(r["objective"]), Formatting.Text(r["generatorSize"]),
-                Formatting.Count(r["params"]), Formatting.Flops(r["trainFlops"]), Formatting.Score(Formatting.Number(r["score"])),
-                .. cells, Formatting.Text(r["status"])]);
+            var rank = Formatting.Number(r!["taskSetRank"]) is { } n ? ((long)n).ToString(System.Globalization.CultureInfo.InvariantCulture) : "-";
+            table.Add([rank, Formatting.Text(r["name"]), Formatting.Text(r["objective"]), Formatting.Text(r["generatorSize"]),
+                Formatting.Count(r["params"]), Formatting.Flops(r["trainFlops"]), Formatting.Score(Formatting.Number(r["taskSetScore"])),
+                Formatting.Text(r["taskSet"]), .. cells, Formatting.Text(r["status"])]);
         }
         output.WriteLine($"{Formatting.Text(board["benchmark"])} leaderboard: {Formatting.Text(rows["total"])} experiments " +
-                         "(medians over fine-tuning seeds ×100, ± half the seeds' range)");
+                         "(medians over fine-tuning seeds ×100, ± half the seeds' range; score: the mean over the tasks " +
+                         "each has, ranked among experiments with the same tasks)");
         table.WriteTo(output);
     }
 }

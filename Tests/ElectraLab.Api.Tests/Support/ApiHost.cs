@@ -167,7 +167,7 @@ public class ApiHost : IAsyncLifetime
 
     /// <summary>An experiment row with results, metrics and a checkpoint, written through Storage.</summary>
     public async Task<Experiment> SeedExperimentAsync(Guid teamId, string name, string objective = "electra", double trainFlops = 1e17,
-        double? glue = 0.8, string[]? tags = null, string status = "completed", int metricSteps = 0)
+        double? glue = 0.8, string[]? tags = null, string status = "completed", int metricSteps = 0, string[]? glueTasks = null)
     {
         var now = DateTimeOffset.UtcNow;
         var experiment = new Experiment
@@ -184,7 +184,8 @@ public class ApiHost : IAsyncLifetime
         if (glue is { } score)
         {
             var rows = new List<Storage.Results.EvaluationResultRow>();
-            foreach (var column in Storage.Results.Benchmarks.For(Storage.Results.Benchmarks.Glue))
+            foreach (var column in Storage.Results.Benchmarks.For(Storage.Results.Benchmarks.Glue)
+                         .Where(c => glueTasks is null || glueTasks.Contains(c.Task)))
             {
                 for (var seed = 1; seed <= 3; seed++)
                     rows.Add(new(experiment.Id, 1000, column.Task, column.Metric, seed, score + (seed - 2) * 0.01));
