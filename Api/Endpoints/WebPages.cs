@@ -16,8 +16,12 @@ public static class WebPages
         group.MapGet("/", () => TypedResults.Redirect("/ui/leaderboard"));
         group.MapGet("/ui/leaderboard", () => File("leaderboard.html"));
         group.MapGet("/ui/experiments/{id:guid}", (Guid id) => File("experiment.html"));
+        group.MapGet("/ui/runs", () => File("runs.html"));
+        group.MapGet("/ui/sweeps", () => File("sweeps.html"));
+        group.MapGet("/ui/sweeps/{id:guid}", (Guid id) => File("sweep.html"));
         group.MapGet("/favicon.ico", () => TypedResults.NoContent());
         group.MapGet("/ui/app.js", () => File("app.js"));
+        group.MapGet("/ui/pages.js", () => File("pages.js"));
         group.MapGet("/ui/app.css", () => File("app.css"));
         return endpoints;
     }

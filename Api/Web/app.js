@@ -41,6 +41,9 @@
 
   const fmt = {
     num: v => v === null || v === undefined ? '–' : (Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(4)),
+    // Scores as the paper and the CLI print them: metric fractions ×100.
+    score: v => v === null || v === undefined ? '–' : (100 * v).toFixed(2),
+    date: v => v ? new Date(v).toISOString().slice(0, 16).replace('T', ' ') : '–',
     sci: v => v ? v.toExponential(2) : '–',
     params: v => v ? (v / 1e6).toFixed(1) + 'M' : '–',
   };
@@ -102,9 +105,9 @@
         { key: 'params', label: 'Params', get: r => fmt.params(r.params) },
         { key: 'train_flops', label: 'Train FLOPs', get: r => fmt.sci(r.trainFlops) },
         // The score over the tasks the experiment has, ranked among experiments with the same task set.
-        { key: 'score', label: 'Score', get: r => fmt.num(r.taskSetScore) },
+        { key: 'score', label: 'Score', get: r => fmt.score(r.taskSetScore) },
         { key: null, label: 'Tasks', cls: 'name', get: r => r.taskSet || '–' },
-        ...board.columns.map(c => ({ key: c.name, label: c.name.toUpperCase(), get: r => fmt.num(r.columns[c.name]),
+        ...board.columns.map(c => ({ key: c.name, label: c.name.toUpperCase(), get: r => fmt.score(r.columns[c.name]),
           range: r => r.seedRanges && r.seedRanges[c.name] })),
       ];
       const head = el('tr');
@@ -128,8 +131,8 @@
           // The seeds' spread beside each median: a gap smaller than this is seed noise.
           const range = c.range && c.range(r);
           if (range && range.seeds > 1) {
-            td.appendChild(el('span', { class: 'range' }, ` ±${fmt.num((range.max - range.min) / 2)}`));
-            td.title = `${range.seeds} seeds: ${fmt.num(range.min)} – ${fmt.num(range.max)}`;
+            td.appendChild(el('span', { class: 'range' }, ` ±${fmt.score((range.max - range.min) / 2)}`));
+            td.title = `${range.seeds} seeds: ${fmt.score(range.min)} – ${fmt.score(range.max)}`;
           }
           tr.appendChild(td);
         }
@@ -142,12 +145,12 @@
       const svg = document.getElementById('compute-plot');
       const points = view.points.filter(p => p.trainFlops > 0);
       if (points.length === 0) return noData(svg, 'No scored experiments yet.');
-      const xs = points.map(p => Math.log10(p.trainFlops)), ys = points.map(p => p.score);
+      const xs = points.map(p => Math.log10(p.trainFlops)), ys = points.map(p => 100 * p.score);
       const { sx, sy } = axes(svg, xs, ys, { xTick: v => '1e' + v.toFixed(1), xLabel: 'train FLOPs (log scale)' });
       const objectives = [...new Set(points.map(p => p.objective))].sort();
       points.forEach((p, i) => {
         const c = el('svg:circle', { cx: sx(xs[i]), cy: sy(ys[i]), r: 5, fill: COLORS[objectives.indexOf(p.objective) % COLORS.length], 'fill-opacity': 0.85 });
-        c.appendChild(el('svg:title', {}, `${p.name}: ${fmt.num(p.score)} (${p.taskSet}) at ${fmt.sci(p.trainFlops)} FLOPs`));
+        c.appendChild(el('svg:title', {}, `${p.name}: ${fmt.score(p.score)} (${p.taskSet}) at ${fmt.sci(p.trainFlops)} FLOPs`));
         svg.appendChild(c);
       });
       objectives.forEach((o, i) => {
@@ -174,7 +177,7 @@
         document.getElementById('summary').textContent =
           `${s.objective} · ${s.modelSize} · generator ${s.generatorSize} · ${fmt.params(s.params)} params · ${fmt.sci(s.trainFlops)} train FLOPs · seed ${x.seed}`;
         const results = document.querySelector('#results tbody');
-        results.replaceChildren(...x.results.map(r => row([r.task, r.metric, r.checkpointStep, r.seed, fmt.num(r.value)], 2)));
+        results.replaceChildren(...x.results.map(r => row([r.task, r.metric, r.checkpointStep, r.seed, fmt.score(r.value)], 2)));
         const jobs = document.querySelector('#jobs tbody');
         jobs.replaceChildren(...x.jobs.map(j => row([j.kind, j.task || '', j.status, j.attempt, j.silo || '', j.error || ''], 3, [3])));
         document.getElementById('config').textContent = JSON.stringify(x.config, null, 2);
@@ -204,5 +207,6 @@
     needKey(load);
   }
 
-  window.ElectraLab = { leaderboardPage, experimentPage };
+  // The helpers the other pages' scripts (pages.js) build on.
+  window.ElectraLab = { leaderboardPage, experimentPage, lib: { el, api, fmt, needKey, showError, axes, noData, COLORS } };
 })();

@@ -1,3 +1,4 @@
+using ElectraLab.Api.Endpoints;
 using ElectraLab.Api.Tests.Support;
 using Microsoft.Playwright;
 
@@ -28,8 +29,8 @@ public sealed class BrowserTests(KestrelApiHost host) : IClassFixture<KestrelApi
         var names = await page.Locator("tr.lb-row td.name a").AllInnerTextsAsync();
         Assert.Equal(["electra-best", "mlm-baseline", "electra-early"], names);
         Assert.Contains("COLA", await page.Locator("#leaderboard thead").InnerTextAsync());
-        // Each median shows its three seeds' spread (seeded 0.01 apart: ±0.0100).
-        Assert.Contains("±0.0100", await page.Locator("tr.lb-row").First.InnerTextAsync());
+        // Each median shows its three seeds' spread (seeded 0.01 apart: ±1.00, scores ×100 as in the paper and the CLI).
+        Assert.Contains("±1.00", await page.Locator("tr.lb-row").First.InnerTextAsync());
         Assert.Equal(3, await page.Locator("#compute-plot circle[fill-opacity]").CountAsync());
 
         // Sorting by a column goes back to the server: name ascending.
@@ -63,6 +64,45 @@ public sealed class BrowserTests(KestrelApiHost host) : IClassFixture<KestrelApi
             var line = png.Count(0x1f, 0x77, 0xb4, tolerance: 30);
             Assert.True(line > 300, $"{curve}: {line} pixels of the curve's colour in a {png.Width}×{png.Height} plot");
         }
+    }
+
+    [SkippableFact]
+    public async Task RunsAndSweepPages_ListEveryStateAndFollowASweepLive()
+    {
+        host.SkipIfUnavailable();
+        var team = await host.CreateTeamAsync();
+        await host.SeedExperimentAsync(team.Id, "done-run", glue: 0.8);
+        await host.SeedExperimentAsync(team.Id, "broken-run", glue: null, status: "failed");
+        await host.SeedExperimentAsync(team.Id, "busy-run", glue: null, status: "pretraining");
+        using var client = host.Client(team.Key);
+        var sweep = await ApiHost.ReadAsync<SweepCreated>(await client.PostAsync("/api/sweeps",
+            ApiHost.Yaml(ApiHost.NoopSweep(team.Name, name: "live", trials: 2, noopMs: 1500))));
+        await using var browser = await LaunchAsync();
+        var page = await NewPageAsync(browser, team.Key);
+
+        // Runs: every experiment of the team, whatever its state, and a status filter that goes to the server.
+        await page.GotoAsync(new Uri(host.Address!, "/ui/runs").ToString());
+        await page.WaitForFunctionAsync("document.querySelectorAll('tr.run-row').length === 5");
+        var states = await page.Locator("tr.run-row").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.status)");
+        Assert.Contains("failed", states);
+        Assert.Contains("pretraining", states);
+        Assert.Contains("completed", states);
+        await page.SelectOptionAsync("#status", "failed");
+        await page.WaitForFunctionAsync("document.querySelectorAll('tr.run-row').length === 1");
+        Assert.Contains("broken-run", await page.Locator("tr.run-row").InnerTextAsync());
+
+        // The sweep list links to the sweep, whose page follows its experiments until the sweep completes.
+        await page.GotoAsync(new Uri(host.Address!, "/ui/sweeps").ToString());
+        await page.Locator($"tr.sweep-row[data-sweep='{sweep.SweepId}'] a").ClickAsync();
+        await page.WaitForFunctionAsync("document.querySelectorAll('tr.sweep-experiment').length === 2");
+        Assert.Equal("live", await page.Locator("#title").InnerTextAsync());
+        await page.WaitForFunctionAsync(
+            "[...document.querySelectorAll('tr.sweep-experiment')].every(r => r.dataset.status === 'completed')",
+            null, new() { Timeout = 60_000 });
+        Assert.Equal("completed", await page.Locator("#status").InnerTextAsync());
+        Assert.Equal(2, await page.Locator("tr.sweep-experiment .progress .fill[style*='100']").CountAsync());
+        // The page fits a 1280 px window.
+        Assert.True(await page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= 1280"));
     }
 
     private static async Task<IBrowser> LaunchAsync()
