@@ -53,6 +53,8 @@ public static class ExperimentsApi
         group.MapPost("/{id:guid}/fork", ForkAsync).WithName("ForkExperiment")
             .WithSummary("A new experiment from this one's config with overrides, parent recorded");
         group.MapGet("/{id:guid}/metrics", MetricsAsync).WithName("GetExperimentMetrics").WithSummary("Downsampled metric curves");
+        group.MapGet("/{id:guid}/metric-names", MetricNamesAsync).WithName("GetExperimentMetricNames")
+            .WithSummary("The names of the experiment's metric series");
         group.MapGet("/{id:guid}/events", Events).WithName("ExperimentEvents")
             .WithSummary("Server-Sent Events: the experiment's status and step whenever they change, until it finishes");
         return group;
@@ -194,6 +196,15 @@ public static class ExperimentsApi
         var caller = Caller.From(context.User);
         // Another team's ids are simply absent from the comparison: nothing about them is revealed.
         return TypedResults.Ok(await comparisons.CompareAsync(caller.Team, parsed, cancellationToken));
+    }
+
+    public static async Task<Results<Ok<IReadOnlyList<string>>, NotFound>> MetricNamesAsync(Guid id, HttpContext context,
+        IDbContextFactory<ElectraLabDbContext> dbs, MetricSeriesQueries series, CancellationToken cancellationToken = default)
+    {
+        var caller = Caller.From(context.User);
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        if (!await db.Experiments.AnyAsync(e => e.Id == id && e.TeamId == caller.Team, cancellationToken)) return TypedResults.NotFound();
+        return TypedResults.Ok(await series.NamesAsync(id, cancellationToken));
     }
 
     public static async Task<Results<Ok<IReadOnlyList<MetricSeries>>, NotFound, ValidationProblem>> MetricsAsync(Guid id,

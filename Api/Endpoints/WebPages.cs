@@ -17,6 +17,7 @@ public static class WebPages
         group.MapGet("/ui/leaderboard", () => File("leaderboard.html"));
         group.MapGet("/ui/experiments/{id:guid}", (Guid id) => File("experiment.html"));
         group.MapGet("/ui/runs", () => File("runs.html"));
+        group.MapGet("/ui/compare", () => File("compare.html"));
         group.MapGet("/ui/sweeps", () => File("sweeps.html"));
         group.MapGet("/ui/sweeps/{id:guid}", (Guid id) => File("sweep.html"));
         group.MapGet("/favicon.ico", () => TypedResults.NoContent());

@@ -37,7 +37,22 @@
     if (params.get('sweep')) controls.sweep.dataset.initial = params.get('sweep');
     let timer = null;
 
+    const selected = new Set();
+    const compare = document.getElementById('compare');
+    function updateCompare() {
+      compare.disabled = selected.size < 2;
+      compare.textContent = `Compare selected (${selected.size})`;
+    }
+    compare.addEventListener('click', () => { location.href = '/ui/compare?ids=' + [...selected].join(','); });
+    function checkbox(r) {
+      const box = el('input', { type: 'checkbox', class: 'pick', 'aria-label': 'select ' + r.name });
+      box.checked = selected.has(r.id);
+      box.addEventListener('change', () => { if (box.checked) selected.add(r.id); else selected.delete(r.id); updateCompare(); });
+      return box;
+    }
+
     const cols = [
+      { key: null, label: '', get: r => checkbox(r) },
       { key: 'name', label: 'Experiment', cls: 'name', get: r => el('a', { href: '/ui/experiments/' + r.id }, r.name) },
       { key: 'status', label: 'Status', cls: 'name', get: r => statusPill(r.status) },
       { key: 'objective', label: 'Objective', cls: 'name', get: r => r.objective },
@@ -76,6 +91,7 @@
       } catch (e) { showError(e); }
     }
 
+    updateCompare();
     needKey(async () => { try { await loadSweeps(); } catch (e) { showError(e); } load(); });
   }
 
@@ -134,5 +150,74 @@
     needKey(load);
   }
 
-  Object.assign(window.ElectraLab, { runsPage, sweepsPage, sweepPage });
+  // ---- Compare: overlaid curves of any metric, the config diff, results side by side ----
+  function comparePage() {
+    const { axes, noData, COLORS } = window.ElectraLab.lib;
+    const ids = (new URLSearchParams(location.search).get('ids') || '').split(',').filter(Boolean);
+    const metric = document.getElementById('metric');
+    metric.addEventListener('change', () => drawMetric(metric.value));
+
+    async function load() {
+      showError(null);
+      try {
+        const c = await api('/api/experiments/compare?ids=' + ids.join(','));
+        const names = c.experiments.map(x => x.summary.name);
+        const legend = document.getElementById('legend');
+        legend.replaceChildren(...c.experiments.map((x, i) => {
+          const item = el('span', { class: 'legend-item' });
+          item.appendChild(el('span', { class: 'swatch', style: `background: ${COLORS[i % COLORS.length]}` }));
+          item.appendChild(el('a', { href: '/ui/experiments/' + x.summary.id }, x.summary.name));
+          return item;
+        }));
+        const diff = document.getElementById('diff');
+        diff.tHead.replaceChildren(el('tr', {}, ''));
+        diff.tHead.rows[0].append(el('th', { class: 'name' }, 'config key'), ...names.map(n => el('th', { class: 'name' }, n)));
+        diff.tBodies[0].replaceChildren(...c.differences.map(d => {
+          const tr = el('tr', { class: 'diff-row' });
+          tr.append(cell(d.path, 'name'), ...d.values.map(v => cell(v ?? '–', 'name')));
+          return tr;
+        }));
+        const results = document.getElementById('results');
+        const columns = [...new Set(c.experiments.flatMap(x => x.results.flatMap(r => Object.keys(r.columns).map(k => `${r.benchmark}:${k}`))))].sort();
+        results.tHead.replaceChildren(el('tr'));
+        results.tHead.rows[0].append(el('th', { class: 'name' }, 'experiment'), ...columns.map(k => el('th', {}, k.split(':')[1])));
+        results.tBodies[0].replaceChildren(...c.experiments.map(x => {
+          const tr = el('tr', { class: 'result-row' });
+          const value = k => { const [b, col] = k.split(':'); const r = x.results.find(r => r.benchmark === b); return r ? r.columns[col] : null; };
+          tr.append(cell(x.summary.name, 'name'), ...columns.map(k => cell(fmt.score(value(k)))));
+          return tr;
+        }));
+        const all = await Promise.all(ids.map(id => api(`/api/experiments/${id}/metric-names`)));
+        const available = [...new Set(all.flat())].sort();
+        metric.replaceChildren(...available.map(n => el('option', { value: n }, n)));
+        if (available.length) {
+          metric.value = available.includes('disc_loss') ? 'disc_loss' : available[0];
+          drawMetric(metric.value);
+        } else noData(document.getElementById('overlay'), 'No metric points yet.');
+      } catch (e) { showError(e); }
+    }
+
+    async function drawMetric(name) {
+      const svg = document.getElementById('overlay');
+      try {
+        const series = await Promise.all(ids.map(id => api(`/api/experiments/${id}/metrics?names=${encodeURIComponent(name)}&buckets=300`)));
+        const lines = series.map(s => s[0].buckets);
+        const points = lines.flat();
+        if (points.length === 0) return noData(svg, `No ${name} points yet.`);
+        const { sx, sy } = axes(svg, points.map(b => b.lastStep), points.map(b => b.last), { xTick: v => Math.round(v), xLabel: 'step' });
+        lines.forEach((buckets, i) => {
+          if (buckets.length === 0) return;
+          svg.appendChild(el('svg:polyline', {
+            class: 'series', 'data-experiment': ids[i], fill: 'none', stroke: COLORS[i % COLORS.length], 'stroke-width': 2,
+            points: buckets.map(b => `${sx(b.lastStep)},${sy(b.last)}`).join(' '),
+          }));
+        });
+      } catch (e) { showError(e); }
+    }
+
+    if (ids.length === 0) { showError('Choose experiments to compare on the runs page.'); return; }
+    needKey(load);
+  }
+
+  Object.assign(window.ElectraLab, { runsPage, sweepsPage, sweepPage, comparePage });
 })();

@@ -105,6 +105,44 @@ public sealed class BrowserTests(KestrelApiHost host) : IClassFixture<KestrelApi
         Assert.True(await page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= 1280"));
     }
 
+    [SkippableFact]
+    public async Task Compare_FromTheRunsTable_OverlaysTwoRunsCurves_AndPutsTheirResultsSideBySide()
+    {
+        host.SkipIfUnavailable();
+        var team = await host.CreateTeamAsync();
+        var first = await host.SeedExperimentAsync(team.Id, "curve-a", glue: 0.81, metricSteps: 400);
+        var second = await host.SeedExperimentAsync(team.Id, "curve-b", objective: "mlm", glue: 0.74, metricSteps: 400, lossOffset: 0.3);
+        await host.SeedExperimentAsync(team.Id, "bystander", glue: null);
+        await using var browser = await LaunchAsync();
+        var page = await NewPageAsync(browser, team.Key);
+
+        await page.GotoAsync(new Uri(host.Address!, "/ui/runs").ToString());
+        await page.WaitForFunctionAsync("document.querySelectorAll('tr.run-row').length === 3");
+        Assert.True(await page.Locator("#compare").IsDisabledAsync());
+        await page.Locator($"tr.run-row[data-experiment='{first.Id}'] input.pick").CheckAsync();
+        await page.Locator($"tr.run-row[data-experiment='{second.Id}'] input.pick").CheckAsync();
+        await page.Locator("#compare").ClickAsync();
+        await page.WaitForURLAsync("**/ui/compare?ids=*");
+
+        // Both runs' discriminator loss, one line each in their own colour.
+        await page.WaitForFunctionAsync("document.querySelectorAll('#overlay polyline.series').length === 2");
+        Assert.Equal("disc_loss", await page.Locator("#metric").InputValueAsync());
+        Assert.Equal(["disc_loss", "mlm_loss"], await page.Locator("#metric option").AllInnerTextsAsync());
+        var strokes = await page.Locator("#overlay polyline.series").EvaluateAllAsync<string[]>("ls => ls.map(l => l.getAttribute('stroke'))");
+        Assert.Equal(2, strokes.Distinct().Count());
+        var overlay = Png.Decode(await page.Locator("#overlay").ScreenshotAsync());
+        Assert.True(overlay.Count(0x1f, 0x77, 0xb4, tolerance: 30) > 200 && overlay.Count(0xd6, 0x27, 0x28, tolerance: 30) > 200,
+            "both curves are drawn");
+
+        // Another metric redraws; the results table has one row per run, scores ×100.
+        await page.SelectOptionAsync("#metric", "mlm_loss");
+        await page.WaitForFunctionAsync("document.querySelectorAll('#overlay polyline.series').length === 2");
+        var rows = await page.Locator("#results tr.result-row").AllInnerTextsAsync();
+        Assert.Equal(2, rows.Count);
+        Assert.Contains("81.00", rows[0]);
+        Assert.Contains("74.00", rows[1]);
+    }
+
     private static async Task<IBrowser> LaunchAsync()
     {
         var underCi = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);

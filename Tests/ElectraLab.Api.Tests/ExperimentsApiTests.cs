@@ -166,6 +166,14 @@ public sealed class ExperimentsApiTests(ApiHost host) : IClassFixture<ApiHost>
             Assert.True(s.Buckets[0].Max > s.Buckets[^1].Min, "the loss curve falls");
         });
         await Problems.AssertFieldAsync(await client.GetAsync($"/api/experiments/{experiment.Id}/metrics?buckets=0"), "buckets");
+
+        // The series it has, by name; none for an experiment without points; another team's is not found.
+        Assert.Equal(["disc_loss", "mlm_loss"], await ApiHost.ReadAsync<List<string>>(await client.GetAsync($"/api/experiments/{experiment.Id}/metric-names")));
+        var empty = await host.SeedExperimentAsync(team.Id, "no-points", glue: null);
+        Assert.Empty(await ApiHost.ReadAsync<List<string>>(await client.GetAsync($"/api/experiments/{empty.Id}/metric-names")));
+        var other = await host.CreateTeamAsync();
+        using var outsider = host.Client(other.Key);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await outsider.GetAsync($"/api/experiments/{experiment.Id}/metric-names")).StatusCode);
     }
 
     [SkippableFact]

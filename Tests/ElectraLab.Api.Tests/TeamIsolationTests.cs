@@ -35,6 +35,7 @@ public sealed class TeamIsolationTests(ApiHost host) : IClassFixture<ApiHost>
             ("PATCH experiment", () => clientB.PatchAsJsonAsync($"/api/experiments/{experiment.Id}", new { notes = "pwned", tags = new[] { "pwned" } })),
             ("POST fork", () => clientB.PostAsJsonAsync($"/api/experiments/{experiment.Id}/fork", new { })),
             ("GET metrics", () => clientB.GetAsync($"/api/experiments/{experiment.Id}/metrics?names=mlm_loss")),
+            ("GET metric names", () => clientB.GetAsync($"/api/experiments/{experiment.Id}/metric-names")),
             ("GET events", () => clientB.GetAsync($"/api/experiments/{experiment.Id}/events")),
             ("GET checkpoint", () => clientB.GetAsync($"/api/checkpoints/{checkpoint.Id}")),
             ("GET team users", () => clientB.GetAsync($"/api/teams/{a.Id}/users")),
@@ -55,7 +56,7 @@ public sealed class TeamIsolationTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
 
         // Lists and searches answer, but only with B's (empty) data.
-        foreach (var path in new[] { "/api/experiments", $"/api/experiments?sweep={sweep.SweepId}", "/api/experiments?text=secret",
+        foreach (var path in new[] { "/api/experiments", $"/api/experiments?sweep={sweep.SweepId}", "/api/experiments?text=secret", "/api/sweeps", "/api/sweeps?text=secret",
                      "/api/leaderboard", "/api/leaderboard/compute", $"/api/experiments/compare?ids={experiment.Id}", "/api/teams", "/api/me" })
         {
             var response = await clientB.GetAsync(path);

@@ -41,10 +41,11 @@ public static class DemoCommand
                 failed = sweep["experiments"]!.AsArray().Count(e => (Formatting.Text(e!["status"])) != "completed");
 
                 output.WriteLine();
-                // The demo fine-tunes SST-2 only, so there is no GLUE score to rank by: rank by the task it ran.
-                LeaderboardCommand.Print(await client.GetAsync("api/leaderboard?benchmark=glue&sort=sst2&limit=20", cancellation), output);
+                // The demo fine-tunes SST-2 only: its score is the "GLUE-1: SST-2" task set's, ranked within that set.
+                LeaderboardCommand.Print(await client.GetAsync("api/leaderboard?benchmark=glue&sort=score&limit=20", cancellation), output);
                 output.WriteLine();
-                output.WriteLine($"web pages while the stack is up (`electralab up`): {stack.Server}ui/leaderboard");
+                output.WriteLine($"web pages while the stack is up (`electralab up`): {stack.Server}ui/runs " +
+                                 $"(sign in with userKey from {stack.CredentialsFile})");
                 output.WriteLine("stopping the silo and PostgreSQL ...");
             }
             output.WriteLine($"demo finished in {clock.Elapsed.TotalSeconds:F0} s; nothing left running. Keep the stack up with `electralab up`.");

@@ -24,7 +24,7 @@ public static class UpCommand
             new ClientSettings(stack.Server.ToString().TrimEnd('/'), stack.ApiKey).Save();
             output.WriteLine($"logged in as team '{EmbeddedStack.Team}' (saved in {ClientSettings.FilePath})");
             output.WriteLine($"  API        {stack.Server}api  (reference: {stack.Server}api/reference)");
-            output.WriteLine($"  pages      {stack.Server}ui/leaderboard");
+            output.WriteLine($"  pages      {stack.Server}ui/runs  (sign in with userKey from {stack.CredentialsFile})");
             output.WriteLine($"  dashboard  {stack.Server}dashboard  (any user name; the password is adminKey in {stack.CredentialsFile})");
             output.WriteLine("  try        electralab submit examples/sweep.yaml --watch   (set data_dir and team: local)");
             output.WriteLine("Ctrl+C stops the silo and PostgreSQL.");

@@ -167,7 +167,7 @@ public class ApiHost : IAsyncLifetime
 
     /// <summary>An experiment row with results, metrics and a checkpoint, written through Storage.</summary>
     public async Task<Experiment> SeedExperimentAsync(Guid teamId, string name, string objective = "electra", double trainFlops = 1e17,
-        double? glue = 0.8, string[]? tags = null, string status = "completed", int metricSteps = 0, string[]? glueTasks = null)
+        double? glue = 0.8, string[]? tags = null, string status = "completed", int metricSteps = 0, string[]? glueTasks = null, double lossOffset = 0)
     {
         var now = DateTimeOffset.UtcNow;
         var experiment = new Experiment
@@ -197,8 +197,8 @@ public class ApiHost : IAsyncLifetime
             var writer = Service<Storage.Metrics.MetricWriter>();
             for (var step = 1; step <= metricSteps; step++)
             {
-                await writer.WriteAsync(new(experiment.Id, "mlm_loss", step, 6.0 * Math.Exp(-step / 300.0) + 1.0, null, now));
-                await writer.WriteAsync(new(experiment.Id, "disc_loss", step, 0.6 * Math.Exp(-step / 200.0) + 0.2, null, now));
+                await writer.WriteAsync(new(experiment.Id, "mlm_loss", step, 6.0 * Math.Exp(-step / 300.0) + 1.0 + lossOffset, null, now));
+                await writer.WriteAsync(new(experiment.Id, "disc_loss", step, 0.6 * Math.Exp(-step / 200.0) + 0.2 + lossOffset, null, now));
             }
             await writer.FlushAsync();
         }
