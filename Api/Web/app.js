@@ -175,16 +175,93 @@
         const status = document.getElementById('status');
         status.textContent = s.status; status.className = 'status ' + s.status;
         document.getElementById('summary').textContent =
-          `${s.objective} · ${s.modelSize} · generator ${s.generatorSize} · ${fmt.params(s.params)} params · ${fmt.sci(s.trainFlops)} train FLOPs · seed ${x.seed}`;
+          `${s.objective} · ${s.modelSize} · generator ${s.generatorSize} · ${fmt.params(s.params)} params · ${fmt.sci(s.trainFlops)} train FLOPs · seed ${x.seed} · created ${fmt.date(s.createdAt)}`;
+        renderLineage(s);
+        const failure = document.getElementById('failure');
+        failure.hidden = !s.failureReason;
+        failure.textContent = s.failureReason ? 'Failed: ' + s.failureReason : '';
+        renderAnnotations(s);
+        renderCheckpoints(x.checkpoints);
         const results = document.querySelector('#results tbody');
         results.replaceChildren(...x.results.map(r => row([r.task, r.metric, r.checkpointStep, r.seed, fmt.score(r.value)], 2)));
         const jobs = document.querySelector('#jobs tbody');
-        jobs.replaceChildren(...x.jobs.map(j => row([j.kind, j.task || '', j.status, j.attempt, j.silo || '', j.error || ''], 3, [3])));
+        // A job running or done again shows its own attempt, not the error of the attempt before it.
+        jobs.replaceChildren(...x.jobs.map(j => row([j.kind, j.task || '', j.status, j.attempt, j.silo || '', fmt.date(j.queuedAt),
+          fmt.date(j.startedAt), duration(j.startedAt, j.finishedAt), ['failed', 'queued'].includes(j.status) ? (j.error || '') : ''], 3, [3])));
         document.getElementById('config').textContent = JSON.stringify(x.config, null, 2);
         const series = await api(`/api/experiments/${id}/metrics?names=mlm_loss,disc_loss&buckets=300`);
         for (const m of series) drawCurve(document.getElementById('curve-' + m.name), m);
+        await renderChosenMetric();
         if (!terminal.includes(s.status)) setTimeout(load, 5000);
       } catch (e) { showError(e); }
+    }
+
+    function duration(start, end) {
+      if (!start) return '';
+      const ms = (end ? new Date(end) : new Date()) - new Date(start);
+      const m = Math.floor(ms / 60000), sec = Math.round((ms % 60000) / 1000);
+      return (m ? `${m} min ` : '') + `${sec} s` + (end ? '' : ' so far');
+    }
+
+    function renderLineage(s) {
+      const lineage = document.getElementById('lineage');
+      const parts = [];
+      if (s.sweepId) parts.push(el('a', { href: '/ui/sweeps/' + s.sweepId }, 'its sweep'));
+      if (s.parentExperimentId) parts.push(el('a', { href: '/ui/experiments/' + s.parentExperimentId }, 'forked from its parent'));
+      lineage.replaceChildren(...parts.flatMap((p, i) => i ? [' · ', p] : [p]));
+    }
+
+    // Tags and notes are the team's own words: filled once, then left alone while the user edits them.
+    let annotated = false;
+    function renderAnnotations(s) {
+      if (annotated) return;
+      annotated = true;
+      document.getElementById('tags').value = (s.tags || []).join(', ');
+      document.getElementById('notes').value = s.notes || '';
+    }
+    document.getElementById('annotations').addEventListener('submit', async e => {
+      e.preventDefault();
+      const tags = document.getElementById('tags').value.split(',').map(t => t.trim()).filter(Boolean);
+      const notes = document.getElementById('notes').value;
+      try {
+        const response = await fetch('/api/experiments/' + id, { method: 'PATCH',
+          headers: { 'X-Api-Key': localStorage.getItem('electralab.key') || '', 'Content-Type': 'application/json' },
+          body: JSON.stringify({ tags, notes }) });
+        if (!response.ok) { const p = await response.json().catch(() => ({})); throw new Error(p.detail || p.title || response.statusText); }
+        document.getElementById('saved').textContent = 'saved';
+      } catch (err) { showError(err); }
+    });
+
+    function renderCheckpoints(checkpoints) {
+      document.querySelector('#checkpoints tbody').replaceChildren(...(checkpoints || []).map(c => {
+        const tr = el('tr', { class: 'checkpoint-row' });
+        const button = el('button', {}, 'download');
+        // The download needs the key header, so it goes through fetch and a blob, not a plain link.
+        button.addEventListener('click', async () => {
+          try {
+            const response = await fetch(c.download, { headers: { 'X-Api-Key': localStorage.getItem('electralab.key') || '' } });
+            if (!response.ok) throw new Error(`${response.status}: ${response.statusText}`);
+            const link = el('a', { href: URL.createObjectURL(await response.blob()), download: `checkpoint-${c.step}-${c.kind}.tar` });
+            document.body.appendChild(link); link.click(); link.remove();
+          } catch (err) { showError(err); }
+        });
+        [c.step, c.kind, fmt.params(c.bytes).replace('M', ' MB'), fmt.date(c.createdAt)].forEach((v, i) =>
+          tr.appendChild(el('td', { class: i === 1 ? 'name' : '' }, String(v))));
+        const td = el('td'); td.appendChild(button); tr.appendChild(td);
+        return tr;
+      }));
+    }
+
+    const chooser = document.getElementById('metric-choice');
+    chooser.addEventListener('change', () => renderChosenMetric());
+    async function renderChosenMetric() {
+      const names = await api(`/api/experiments/${id}/metric-names`);
+      const current = chooser.value;
+      chooser.replaceChildren(...names.map(n => el('option', { value: n }, n)));
+      if (names.length === 0) return noData(document.getElementById('curve-chosen'), 'No metric points yet.');
+      chooser.value = names.includes(current) ? current : names.includes('disc_accuracy') ? 'disc_accuracy' : names[0];
+      const [m] = await api(`/api/experiments/${id}/metrics?names=${encodeURIComponent(chooser.value)}&buckets=300`);
+      drawCurve(document.getElementById('curve-chosen'), m);
     }
 
     function row(values, textColumns, numeric) {

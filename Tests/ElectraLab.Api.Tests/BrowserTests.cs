@@ -1,5 +1,6 @@
 using ElectraLab.Api.Endpoints;
 using ElectraLab.Api.Tests.Support;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 
 namespace ElectraLab.Api.Tests;
@@ -141,6 +142,45 @@ public sealed class BrowserTests(KestrelApiHost host) : IClassFixture<KestrelApi
         Assert.Equal(2, rows.Count);
         Assert.Contains("81.00", rows[0]);
         Assert.Contains("74.00", rows[1]);
+    }
+
+    [SkippableFact]
+    public async Task ExperimentPage_ShowsLineageFailureAndCheckpoints_AnyMetric_AndSavesTagsAndNotes()
+    {
+        host.SkipIfUnavailable();
+        var team = await host.CreateTeamAsync();
+        var experiment = await host.SeedExperimentAsync(team.Id, "annotated", glue: 0.8, metricSteps: 300, status: "failed", tags: ["old"]);
+        await using (var db = host.CreateContext())
+        {
+            var row = await db.Experiments.SingleAsync(e => e.Id == experiment.Id);
+            row.FailureReason = "finetune-eval rte@300 cannot run: no GLUE data for RTE";
+            row.Notes = "first try";
+            await db.SaveChangesAsync();
+        }
+        await host.Service<Storage.Checkpoints.CheckpointStore>().WriteAsync(experiment.Id, 300, Storage.Entities.Checkpoint.TrainingState,
+            new MemoryStream(new byte[4096]));
+        await using var browser = await LaunchAsync();
+        var page = await NewPageAsync(browser, team.Key);
+
+        await page.GotoAsync(new Uri(host.Address!, $"/ui/experiments/{experiment.Id}").ToString());
+        await page.WaitForSelectorAsync("#curve-chosen polyline");
+        Assert.Contains("no GLUE data for RTE", await page.Locator("#failure").InnerTextAsync());
+        Assert.Equal(1, await page.Locator("#checkpoints tr.checkpoint-row").CountAsync());
+        Assert.Equal(["disc_loss", "mlm_loss"], await page.Locator("#metric-choice option").AllInnerTextsAsync());
+        Assert.Equal("old", await page.Locator("#tags").InputValueAsync());
+        Assert.Equal("first try", await page.Locator("#notes").InputValueAsync());
+
+        await page.FillAsync("#tags", "old, baseline");
+        await page.FillAsync("#notes", "the control run");
+        await page.Locator("#annotations button").ClickAsync();
+        await page.WaitForFunctionAsync("document.getElementById('saved').textContent === 'saved'");
+        await using (var db = host.CreateContext())
+        {
+            var row = await db.Experiments.AsNoTracking().SingleAsync(e => e.Id == experiment.Id);
+            Assert.Equal(["old", "baseline"], row.Tags);
+            Assert.Equal("the control run", row.Notes);
+            Assert.Equal("finetune-eval rte@300 cannot run: no GLUE data for RTE", row.FailureReason); // notes never overwrite it
+        }
     }
 
     private static async Task<IBrowser> LaunchAsync()
