@@ -1,9 +1,12 @@
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using ElectraLab.Api.Auth;
 using ElectraLab.Contracts.Experiments;
 using ElectraLab.Contracts.Sweeps;
 using ElectraLab.Storage;
 using ElectraLab.Storage.Queries;
+using ElectraLab.Storage.Results;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -13,13 +16,17 @@ namespace ElectraLab.Api.Endpoints;
 
 public sealed record SweepCreated(Guid SweepId, IReadOnlyList<Guid> ExperimentIds);
 
-/// <summary>One experiment of a sweep: its live state and step, and the steps it is configured to run (for progress).</summary>
-public sealed record SweepExperiment(Guid Id, string Name, string Status, long Step, long? TotalSteps, string? Reason);
+/// <summary>
+/// One experiment of a sweep: its live state and step, the steps it is configured to run (for progress), its values on
+/// the sweep's axes, its pre-training seed, and its score over the tasks it has (the leaderboard's task-set score).
+/// </summary>
+public sealed record SweepExperiment(Guid Id, string Name, string Status, long Step, long? TotalSteps, string? Reason,
+    IReadOnlyDictionary<string, string>? Axes = null, long Seed = 0, double? Score = null, string? TaskSet = null);
 
 /// <summary>A sweep: <see cref="Status"/> is running, completed (something completed), failed (nothing did) or cancelled;
 /// <see cref="Counts"/> says how many experiments are in each state.</summary>
 public sealed record SweepDetails(Guid Id, string Name, string Status, DateTimeOffset CreatedAt, IReadOnlyList<SweepExperiment> Experiments,
-    IReadOnlyDictionary<string, int> Counts);
+    IReadOnlyDictionary<string, int> Counts, IReadOnlyList<string>? Axes = null, JsonNode? Spec = null);
 
 public sealed record CancelRequest(string? Reason);
 
@@ -145,24 +152,58 @@ public static class SweepsApi
 
         var rows = await history.GetAsync(new ExperimentHistoryQuery(caller.Team, SweepId: id, Limit: 500), cancellationToken);
         // Planned steps for every experiment in one query (progress bars), read from the resolved configs in SQL.
-        var totals = await db.Database
-            .SqlQuery<PlannedSteps>($"SELECT id AS \"Id\", (config ->> 'num_train_steps')::bigint AS \"Steps\" FROM experiments WHERE sweep_id = {id} AND team_id = {caller.Team}")
-            .ToDictionaryAsync(t => t.Id, t => t.Steps, cancellationToken);
+        var planned = await db.Database
+            .SqlQuery<PlannedSteps>($"SELECT id AS \"Id\", (config ->> 'num_train_steps')::bigint AS \"Steps\", seed AS \"Seed\", config::text AS \"Config\" FROM experiments WHERE sweep_id = {id} AND team_id = {caller.Team}")
+            .ToDictionaryAsync(t => t.Id, cancellationToken);
+        var totals = planned.ToDictionary(p => p.Key, p => p.Value.Steps);
+        // The swept axes (grid and random keys of the spec) and each experiment's value on them, read from its config.
+        var spec = JsonSerializer.Deserialize<SweepSpec>(sweep.Spec);
+        var axes = (spec?.Search.Grid.Select(g => g.Key) ?? []).Concat(spec?.Search.Random.Select(r => r.Key) ?? []).Distinct().ToList();
+        var values = planned.ToDictionary(p => p.Key, p =>
+        {
+            var config = JsonNode.Parse(p.Value.Config) as JsonObject;
+            return (IReadOnlyDictionary<string, string>)axes.ToDictionary(a => a, a => config?[a] is JsonValue v && v.TryGetValue<string>(out var text) ? text : config?[a]?.ToJsonString() ?? "");
+        });
+        var scores = await TaskSetScoresAsync(db, [.. planned.Keys], cancellationToken);
         var live = await cluster.GetGrain<ISweepGrain>(id).GetStatusAsync();
         var byId = live.Experiments.ToDictionary(e => e.ExperimentId);
-        var experiments = rows.Items.OrderBy(e => e.Name, StringComparer.Ordinal).Select(e => byId.TryGetValue(e.Id, out var s)
-                ? new SweepExperiment(e.Id, e.Name, s.State.ToStorageName(), s.Step, totals.GetValueOrDefault(e.Id), s.Reason)
-                : new SweepExperiment(e.Id, e.Name, e.Status, 0, totals.GetValueOrDefault(e.Id), null))
+        var experiments = rows.Items.OrderBy(e => e.Name, StringComparer.Ordinal).Select(e =>
+            {
+                var score = scores.GetValueOrDefault(e.Id);
+                var seed = planned.TryGetValue(e.Id, out var p) ? p.Seed : 0;
+                return byId.TryGetValue(e.Id, out var s)
+                    ? new SweepExperiment(e.Id, e.Name, s.State.ToStorageName(), s.Step, totals.GetValueOrDefault(e.Id), s.Reason,
+                        values.GetValueOrDefault(e.Id), seed, score.Score, score.TaskSet)
+                    : new SweepExperiment(e.Id, e.Name, e.Status, 0, totals.GetValueOrDefault(e.Id), null, values.GetValueOrDefault(e.Id), seed,
+                        score.Score, score.TaskSet);
+            })
             .ToList();
         var status = live.State == SweepStatus.NotSubmitted ? sweep.Status : live.State;
         var counts = experiments.GroupBy(e => e.Status)
             .ToDictionary(g => g.Key, g => g.Count());
-        return TypedResults.Ok(new SweepDetails(sweep.Id, sweep.Name, status, sweep.CreatedAt, experiments, counts));
+        return TypedResults.Ok(new SweepDetails(sweep.Id, sweep.Name, status, sweep.CreatedAt, experiments, counts, axes, JsonNode.Parse(sweep.Spec)));
+    }
+
+    /// <summary>Each experiment's GLUE task-set score (the mean of the score columns it reported) and the set's label.</summary>
+    private static async Task<Dictionary<Guid, (double? Score, string? TaskSet)>> TaskSetScoresAsync(ElectraLabDbContext db, Guid[] ids,
+        CancellationToken cancellationToken)
+    {
+        var entries = await db.LeaderboardEntries.AsNoTracking().Where(l => ids.Contains(l.ExperimentId) && l.Benchmark == Benchmarks.Glue)
+            .Select(l => new { l.ExperimentId, l.Columns }).ToListAsync(cancellationToken);
+        var scoreColumns = Benchmarks.ScoreColumns(Benchmarks.Glue);
+        return entries.ToDictionary(e => e.ExperimentId, e =>
+        {
+            var columns = (JsonNode.Parse(e.Columns) as JsonObject ?? []).Where(kv => scoreColumns.Contains(kv.Key))
+                .ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<double>());
+            return columns.Count == 0
+                ? ((double?)null, (string?)null)
+                : (columns.Values.Average(), Benchmarks.TaskSetLabel(Benchmarks.Glue, columns.Keys));
+        });
     }
 
     private static Dictionary<string, object?> WholeSpec => new() { ["field"] = "$" };
 
-    private sealed record PlannedSteps(Guid Id, long? Steps);
+    private sealed record PlannedSteps(Guid Id, long? Steps, long Seed, string Config);
 
     public static async Task<Results<Accepted, NotFound>> CancelAsync(Guid id, CancelRequest? body, HttpContext context,
         IClusterClient cluster, IDbContextFactory<ElectraLabDbContext> dbs, CancellationToken cancellationToken)

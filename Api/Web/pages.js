@@ -117,7 +117,30 @@
     needKey(load);
   }
 
-  // ---- One sweep: its experiments' progress, live ----
+  // Per axis and value: how many experiments have a score, their median and range (seeds and other axes pooled).
+  function renderGroups(s, axes) {
+    const median = v => { const x = [...v].sort((a, b) => a - b), n = x.length; return n % 2 ? x[(n - 1) / 2] : (x[n / 2 - 1] + x[n / 2]) / 2; };
+    const rows = [];
+    for (const a of axes) {
+      const groups = new Map();
+      for (const e of s.experiments) {
+        const v = (e.axes || {})[a] ?? '';
+        if (!groups.has(v)) groups.set(v, []);
+        if (e.score !== null && e.score !== undefined) groups.get(v).push(e.score);
+      }
+      for (const [v, scores] of groups) {
+        const tr = el('tr', { class: 'group-row', 'data-axis': a, 'data-value': v });
+        [a, v, String(scores.length), scores.length ? fmt.score(median(scores)) : '–',
+          scores.length ? `${fmt.score(Math.min(...scores))} – ${fmt.score(Math.max(...scores))}` : '–']
+          .forEach((x, i) => tr.appendChild(cell(x, i < 2 ? 'name' : '')));
+        rows.push(tr);
+      }
+    }
+    document.querySelector('#groups tbody').replaceChildren(...rows);
+    document.getElementById('groups-section').hidden = axes.length === 0;
+  }
+
+  // ---- One sweep: its spec, its experiments' progress (live) and results by axis ----
   function sweepPage(id) {
     let timer = null;
     async function load() {
@@ -131,6 +154,12 @@
         document.getElementById('counts').textContent =
           Object.entries(s.counts).sort().map(([k, v]) => `${v} ${k}`).join(' · ') + ` · created ${fmt.date(s.createdAt)}`;
         document.getElementById('runs-link').href = '/ui/runs?sweep=' + id;
+        document.getElementById('spec').textContent = JSON.stringify(s.spec, null, 2);
+        const axes = s.axes || [];
+        const head = document.querySelector('#experiments thead tr');
+        head.replaceChildren(...['Experiment', ...axes, 'Seed', 'Status', 'Progress', 'Step', 'Score', 'Reason']
+          .map((h, i) => el('th', { class: ['Seed', 'Step', 'Score'].includes(h) ? '' : 'name', 'data-axis': i > 0 && i <= axes.length ? h : '' }, h)));
+        renderGroups(s, axes);
         document.querySelector('#experiments tbody').replaceChildren(...s.experiments.map(e => {
           const tr = el('tr', { class: 'sweep-experiment', 'data-experiment': e.id, 'data-status': e.status });
           // A completed experiment ran all it was going to (a no-op workload reports no steps at all).
@@ -138,9 +167,12 @@
           const bar = el('span', { class: 'progress', title: `${e.step} of ${e.totalSteps ?? '?'} steps` });
           bar.appendChild(el('span', { class: 'fill', style: `width: ${(100 * fraction).toFixed(1)}%` }));
           tr.appendChild(cell(el('a', { href: '/ui/experiments/' + e.id }, e.name), 'name'));
+          for (const a of axes) tr.appendChild(cell((e.axes || {})[a] ?? '', 'name axis'));
+          tr.appendChild(cell(String(e.seed)));
           tr.appendChild(cell(statusPill(e.status), 'name'));
           tr.appendChild(cell(bar, 'name'));
           tr.appendChild(cell(`${e.step}${e.totalSteps ? ' / ' + e.totalSteps : ''}`, 'step'));
+          tr.appendChild(cell(e.score === null || e.score === undefined ? '–' : fmt.score(e.score), 'score'));
           tr.appendChild(cell(e.reason || '', 'name reason'));
           return tr;
         }));

@@ -102,6 +102,10 @@ public sealed class BrowserTests(KestrelApiHost host) : IClassFixture<KestrelApi
             null, new() { Timeout = 60_000 });
         Assert.Equal("completed", await page.Locator("#status").InnerTextAsync());
         Assert.Equal(2, await page.Locator("tr.sweep-experiment .progress .fill[style*='100']").CountAsync());
+        // The swept axis is a column, the results are grouped by its values, and the spec is on the page.
+        Assert.Equal(1, await page.Locator("#experiments th[data-axis='learning_rate']").CountAsync());
+        Assert.Equal(2, await page.Locator("tr.group-row[data-axis='learning_rate']").CountAsync());
+        Assert.Contains("learning_rate", await page.Locator("#spec").TextContentAsync());
         // The page fits a 1280 px window.
         Assert.True(await page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= 1280"));
     }

@@ -28,6 +28,19 @@ public sealed class SweepsApiTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.All(sweep.Experiments, e => Assert.Equal("completed", e.Status));
         Assert.Equal(3, sweep.Counts["completed"]);
 
+        // The swept axis and each experiment's value on it, its seed, the spec; and a task-set score once results exist.
+        Assert.Equal(["learning_rate"], sweep.Axes!);
+        Assert.All(sweep.Experiments, e => Assert.InRange(double.Parse(e.Axes!["learning_rate"], System.Globalization.CultureInfo.InvariantCulture), 1e-5, 1e-3));
+        Assert.All(sweep.Experiments, e => Assert.Equal(1L, e.Seed));
+        Assert.Equal("random", sweep.Spec!["Search"]!["Method"]!.GetValue<string>());
+        var scored = created.ExperimentIds[0];
+        await host.Service<Storage.Results.EvaluationResultStore>().AddAsync(
+            [new(scored, 100, "sst2", "accuracy", 1, 0.70), new(scored, 100, "rte", "accuracy", 1, 0.60)]);
+        var withScore = await ApiHost.ReadAsync<SweepDetails>(await client.GetAsync($"/api/sweeps/{created.SweepId}"));
+        var row = withScore.Experiments.Single(e => e.Id == scored);
+        Assert.Equal((0.65, "GLUE-2: SST-2, RTE"), (Math.Round(row.Score!.Value, 6), row.TaskSet));
+        Assert.All(withScore.Experiments.Where(e => e.Id != scored), e => Assert.Null(e.Score));
+
         var listed = await client.GetStringAsync($"/api/experiments?sweep={created.SweepId}");
         Assert.All(created.ExperimentIds, id => Assert.Contains(id.ToString(), listed));
     }
