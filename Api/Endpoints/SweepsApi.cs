@@ -21,7 +21,8 @@ public sealed record SweepCreated(Guid SweepId, IReadOnlyList<Guid> ExperimentId
 /// the sweep's axes, its pre-training seed, and its score over the tasks it has (the leaderboard's task-set score).
 /// </summary>
 public sealed record SweepExperiment(Guid Id, string Name, string Status, long Step, long? TotalSteps, string? Reason,
-    IReadOnlyDictionary<string, string>? Axes = null, long Seed = 0, double? Score = null, string? TaskSet = null);
+    IReadOnlyDictionary<string, string>? Axes = null, long Seed = 0, double? Score = null, string? TaskSet = null,
+    double StepsPerSecond = 0, double TrainFlops = 0);
 
 /// <summary>A sweep: <see cref="Status"/> is running, completed (something completed), failed (nothing did) or cancelled;
 /// <see cref="Counts"/> says how many experiments are in each state.</summary>
@@ -173,7 +174,7 @@ public static class SweepsApi
                 var seed = planned.TryGetValue(e.Id, out var p) ? p.Seed : 0;
                 return byId.TryGetValue(e.Id, out var s)
                     ? new SweepExperiment(e.Id, e.Name, s.State.ToStorageName(), s.Step, totals.GetValueOrDefault(e.Id), s.Reason,
-                        values.GetValueOrDefault(e.Id), seed, score.Score, score.TaskSet)
+                        values.GetValueOrDefault(e.Id), seed, score.Score, score.TaskSet, s.StepsPerSecond, s.TrainFlops)
                     : new SweepExperiment(e.Id, e.Name, e.Status, 0, totals.GetValueOrDefault(e.Id), null, values.GetValueOrDefault(e.Id), seed,
                         score.Score, score.TaskSet);
             })

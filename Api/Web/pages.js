@@ -171,7 +171,11 @@
           tr.appendChild(cell(String(e.seed)));
           tr.appendChild(cell(statusPill(e.status), 'name'));
           tr.appendChild(cell(bar, 'name'));
-          tr.appendChild(cell(`${e.step}${e.totalSteps ? ' / ' + e.totalSteps : ''}`, 'step'));
+          // While pre-training: speed and time left, from the job's heartbeats.
+          const eta = e.stepsPerSecond > 0 && e.totalSteps ? Math.max(0, (e.totalSteps - e.step) / e.stepsPerSecond) : null;
+          tr.appendChild(cell(`${e.step}${e.totalSteps ? ' / ' + e.totalSteps : ''}` +
+            (e.stepsPerSecond > 0 ? ` · ${e.stepsPerSecond.toFixed(2)} steps/s · ${fmt.sci(e.trainFlops)} FLOPs` : '') +
+            (eta !== null ? ` · ${Math.floor(eta / 60)} min ${Math.round(eta % 60)} s left` : ''), 'step'));
           tr.appendChild(cell(e.score === null || e.score === undefined ? '–' : fmt.score(e.score), 'score'));
           tr.appendChild(cell(e.reason || '', 'name reason'));
           return tr;

@@ -109,4 +109,6 @@ public sealed record ExperimentStatus(
     string? Reason,
     long Step,
     double TrainFlops,
-    JobStatus[] Jobs);
+    JobStatus[] Jobs,
+    /// <summary>Pre-training speed from the running job's heartbeats (smoothed); 0 when nothing is training.</summary>
+    double StepsPerSecond = 0);

@@ -53,6 +53,9 @@ public sealed class ExperimentLifecycle(ExperimentGrainState state, Guid experim
 {
     // Heartbeats live in memory; after a (re)activation every running job gets one full timeout of grace.
     private readonly Dictionary<Guid, DateTimeOffset> _heartbeats = [];
+    // Pre-training speed, from successive heartbeats of the running dispatch (exponentially smoothed).
+    private (Guid Dispatch, long Step, DateTimeOffset At)? _lastProgress;
+    private double _stepsPerSecond;
 
     public ExperimentGrainState State => state;
 
@@ -107,6 +110,16 @@ public sealed class ExperimentLifecycle(ExperimentGrainState state, Guid experim
         job.Step = heartbeat.Step;
         if (job.Kind == JobKind.Pretrain)
         {
+            if (_lastProgress is { } last && last.Dispatch == heartbeat.DispatchId && now > last.At && heartbeat.Step >= last.Step)
+            {
+                var rate = (heartbeat.Step - last.Step) / (now - last.At).TotalSeconds;
+                _stepsPerSecond = _stepsPerSecond == 0 ? rate : 0.7 * _stepsPerSecond + 0.3 * rate;
+            }
+            else if (_lastProgress is null || _lastProgress.Value.Dispatch != heartbeat.DispatchId)
+            {
+                _stepsPerSecond = 0; // a new attempt: its own speed, not the last one's
+            }
+            _lastProgress = (heartbeat.DispatchId, heartbeat.Step, now);
             state.Step = Math.Max(state.Step, heartbeat.Step);
             state.TrainFlops = Math.Max(state.TrainFlops, heartbeat.TrainFlops);
         }
@@ -256,7 +269,8 @@ public sealed class ExperimentLifecycle(ExperimentGrainState state, Guid experim
     }
 
     public ExperimentStatus Status() => new(experimentId, state.Spec?.SweepId ?? Guid.Empty, state.Spec?.Name ?? "",
-        state.Spec?.Team ?? "", state.State, state.Reason, state.Step, state.TrainFlops, state.Jobs.Select(j => j.ToStatus()).ToArray());
+        state.Spec?.Team ?? "", state.State, state.Reason, state.Step, state.TrainFlops, state.Jobs.Select(j => j.ToStatus()).ToArray(),
+        state.State == ExperimentState.Pretraining ? _stepsPerSecond : 0);
 
     /// <summary>Stable per (experiment, kind, task, step), so replaying a transition after a crash names the same job.</summary>
     public static Guid JobIdFor(Guid experimentId, JobKind kind, string? task, long? step) =>

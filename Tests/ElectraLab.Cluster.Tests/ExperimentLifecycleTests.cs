@@ -174,6 +174,25 @@ public sealed class ExperimentLifecycleTests
     }
 
     [Fact]
+    public void PretrainingSpeed_ComesFromHeartbeats_AndAResumedAttemptStartsItsOwn()
+    {
+        var lifecycle = Started(maxAttempts: 3);
+        var job = lifecycle.State.Jobs[0];
+        var dispatch = Run(lifecycle, job);
+        lifecycle.Heartbeat(new JobHeartbeat(job.JobId, dispatch, 20, 1e9), T0 + TimeSpan.FromSeconds(10));
+        Assert.Equal(0, lifecycle.Status().StepsPerSecond);
+        lifecycle.Heartbeat(new JobHeartbeat(job.JobId, dispatch, 40, 2e9), T0 + TimeSpan.FromSeconds(20));
+        Assert.Equal(2.0, lifecycle.Status().StepsPerSecond, 6);
+        lifecycle.Heartbeat(new JobHeartbeat(job.JobId, dispatch, 70, 3e9), T0 + TimeSpan.FromSeconds(30));
+        Assert.Equal(0.7 * 2.0 + 0.3 * 3.0, lifecycle.Status().StepsPerSecond, 6);
+
+        lifecycle.JobFinished(new JobOutcome(job.JobId, dispatch, JobState.Failed, 70, 3e9, "worker died"), T0 + TimeSpan.FromSeconds(31));
+        var resumed = Run(lifecycle, job);
+        lifecycle.Heartbeat(new JobHeartbeat(job.JobId, resumed, 80, 3.1e9), T0 + TimeSpan.FromSeconds(60));
+        Assert.Equal(0, lifecycle.Status().StepsPerSecond);
+    }
+
+    [Fact]
     public void Milestones_AddEachEvaluationOnce()
     {
         var lifecycle = Started(glue: ["rte"]);

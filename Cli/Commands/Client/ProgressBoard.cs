@@ -4,7 +4,8 @@ using System.Text;
 namespace ElectraLab.Cli.Commands.Client;
 
 /// <summary>One experiment's line on the board.</summary>
-public sealed record ExperimentProgress(string Name, string State, long Step, long? TotalSteps, string? Reason);
+/// <summary>One experiment's line on the board; <see cref="StepsPerSecond"/> is its pre-training speed while it runs.</summary>
+public sealed record ExperimentProgress(string Name, string State, long Step, long? TotalSteps, string? Reason, double StepsPerSecond = 0);
 
 /// <summary>
 /// Draws one progress bar per experiment. On a terminal the board redraws in place (ANSI cursor-up); into a file or a
@@ -58,6 +59,16 @@ public sealed class ProgressBoard(TextWriter output, bool interactive)
             ? $"{e.Step.ToString(CultureInfo.InvariantCulture).PadLeft(total.ToString(CultureInfo.InvariantCulture).Length)}/{total} steps"
             : $"step {e.Step}";
         var reason = string.IsNullOrWhiteSpace(e.Reason) ? "" : $"  ({e.Reason})";
-        return $"  {e.Name.PadRight(nameWidth)}  [{new string('#', filled)}{new string('.', BarWidth - filled)}] {steps}  {e.State}{reason}";
+        return $"  {e.Name.PadRight(nameWidth)}  [{new string('#', filled)}{new string('.', BarWidth - filled)}] {steps}  {e.State}{Speed(e)}{reason}";
+    }
+
+    /// <summary>"  2.10 steps/s, 3 min 20 s left" while pre-training, from the job's heartbeats.</summary>
+    private static string Speed(ExperimentProgress e)
+    {
+        if (e.StepsPerSecond <= 0) return "";
+        var rate = e.StepsPerSecond.ToString("0.00", CultureInfo.InvariantCulture);
+        if (e.TotalSteps is not { } total || total <= e.Step) return $"  {rate} steps/s";
+        var left = TimeSpan.FromSeconds((total - e.Step) / e.StepsPerSecond);
+        return $"  {rate} steps/s, {(int)left.TotalMinutes} min {left.Seconds} s left";
     }
 }
