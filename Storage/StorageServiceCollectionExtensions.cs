@@ -43,6 +43,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<EvaluationResultStore>();
         services.TryAddSingleton<ApiKeyStore>();
         services.TryAddSingleton<LeaderboardQueries>();
+        services.TryAddSingleton<ComputeCurveQueries>();
         services.TryAddSingleton<ExperimentHistoryQueries>();
         services.TryAddSingleton<MetricSeriesQueries>();
         services.TryAddSingleton<ExperimentComparisonQueries>();

@@ -14,7 +14,18 @@ public sealed record Leaderboard(string Benchmark, IReadOnlyList<LeaderboardColu
 public sealed record ComputePoint(Guid ExperimentId, string Name, string Objective, double GeneratorSize, string ModelSize, long Params,
     double TrainFlops, double Score, string TaskSet);
 
-public sealed record ComputeView(string Benchmark, IReadOnlyList<ComputePoint> Points);
+/// <summary>One checkpoint's evaluation on an experiment's compute curve.</summary>
+public sealed record CurvePoint(long Step, double TrainFlops, double Value);
+
+/// <summary>An experiment evaluated at several checkpoints (FLOP milestones): its value against train FLOPs.</summary>
+public sealed record ComputeCurveView(Guid ExperimentId, string Name, string Objective, IReadOnlyList<CurvePoint> Points);
+
+/// <summary>
+/// <see cref="Y"/> is what the points show: "score" (each experiment's task-set score) or one task column;
+/// <see cref="Points"/> are each experiment's latest evaluation, <see cref="Curves"/> the runs evaluated more than once.
+/// </summary>
+public sealed record ComputeView(string Benchmark, IReadOnlyList<ComputePoint> Points, string Y = "score",
+    IReadOnlyList<ComputeCurveView>? Curves = null);
 
 /// <summary>The team's leaderboard per benchmark (medians over fine-tuning seeds) and its compute view.</summary>
 public static class LeaderboardApi
@@ -25,7 +36,8 @@ public static class LeaderboardApi
         group.MapGet("/", GetAsync).WithName("GetLeaderboard")
             .WithSummary("Per-task medians over fine-tuning seeds, benchmark score, train FLOPs and params; filters, sort, paging");
         group.MapGet("/compute", ComputeAsync).WithName("GetComputeView")
-            .WithSummary("Score against train FLOPs for every scored experiment: which objective wins at equal compute");
+            .WithSummary("Score (or one task, y=) against train FLOPs for every evaluated experiment, with curves over FLOP " +
+                         "milestones: which objective wins at equal compute");
         return group;
     }
 
@@ -44,19 +56,43 @@ public static class LeaderboardApi
         return TypedResults.Ok(new Leaderboard(benchmark, columns, rows));
     }
 
-    public static async Task<Results<Ok<ComputeView>, ValidationProblem>> ComputeAsync(HttpContext context, LeaderboardQueries queries,
-        string benchmark = Benchmarks.Glue, string? objective = null, string? tag = null, CancellationToken cancellationToken = default)
+    public static async Task<Results<Ok<ComputeView>, ValidationProblem>> ComputeAsync(HttpContext context, ComputeCurveQueries queries,
+        string benchmark = Benchmarks.Glue, string? objective = null, string? tag = null, string y = "score",
+        CancellationToken cancellationToken = default)
     {
         if (!Benchmarks.Exists(benchmark)) return ApiProblems.Field("benchmark", "must be one of glue, squad1, squad2");
+        var columns = Benchmarks.For(benchmark).ToList();
+        if (y != "score" && columns.All(c => c.Column != y))
+            return ApiProblems.Field("y", $"must be score or one of {string.Join(", ", columns.Select(c => c.Column))}");
         var caller = Caller.From(context.User);
-        var rows = await queries.GetAsync(new LeaderboardQuery(caller.Team, benchmark, tag, objective, SortBy: "train_flops",
-            Descending: false, Limit: 500), cancellationToken);
-        // Every experiment with a score over the tasks it has, not only those with every task of the benchmark.
-        var points = rows.Items.Where(r => r.TaskSetScore is not null)
-            .Select(r => new ComputePoint(r.ExperimentId, r.Name, r.Objective, r.GeneratorSize, r.ModelSize, r.Params, r.TrainFlops,
-                r.TaskSetScore!.Value, r.TaskSet))
-            .ToList();
-        return TypedResults.Ok(new ComputeView(benchmark, points));
+        var scoreColumns = Benchmarks.ScoreColumns(benchmark);
+        var curves = await queries.GetAsync(caller.Team, benchmark, objective, tag, cancellationToken);
+
+        // The value a checkpoint shows: its task-set score (mean of the score columns it has) or the one column asked.
+        (double Value, string Label)? ValueOf(ComputeCurvePoint point)
+        {
+            if (y != "score") return point.Columns.TryGetValue(y, out var v) ? (v, y) : null;
+            var present = scoreColumns.Where(point.Columns.ContainsKey).ToList();
+            return present.Count == 0 ? null : (present.Average(c => point.Columns[c]), Benchmarks.TaskSetLabel(benchmark, present));
+        }
+
+        var points = new List<ComputePoint>();
+        var drawn = new List<ComputeCurveView>();
+        foreach (var curve in curves)
+        {
+            var values = curve.Points.Select(p => (Point: p, Value: ValueOf(p))).Where(p => p.Value is not null).ToList();
+            if (values.Count == 0) continue;
+            var (last, value) = values[^1];
+            points.Add(new ComputePoint(curve.ExperimentId, curve.Name, curve.Objective, curve.GeneratorSize, curve.ModelSize, curve.Params,
+                last.TrainFlops, value!.Value.Value, value.Value.Label));
+            if (values.Count > 1)
+            {
+                drawn.Add(new ComputeCurveView(curve.ExperimentId, curve.Name, curve.Objective,
+                    values.Select(v => new CurvePoint(v.Point.Step, v.Point.TrainFlops, v.Value!.Value.Value)).ToList()));
+            }
+        }
+        return TypedResults.Ok(new ComputeView(benchmark, points.OrderBy(p => p.TrainFlops).ThenBy(p => p.Name, StringComparer.Ordinal).ToList(),
+            y, drawn));
     }
 
     private static readonly string[] SortColumns = ["score", "params", "train_flops", "generator_size", "created_at", "name"];

@@ -80,6 +80,8 @@
     const state = { sort: 'score', desc: true };
     const controls = ['benchmark', 'objective', 'tag'].map(id => document.getElementById(id));
     controls.forEach(c => c.addEventListener('change', () => load()));
+    const yAxis = document.getElementById('y-axis');
+    yAxis.addEventListener('change', () => load());
 
     async function load() {
       showError(null);
@@ -89,7 +91,11 @@
       try {
         const board = await api('/api/leaderboard?' + q);
         renderTable(board);
-        const c = new URLSearchParams({ benchmark: controls[0].value });
+        // The plot's y axis: the task-set score or any one task of this benchmark.
+        const wanted = yAxis.value || 'score';
+        yAxis.replaceChildren(el('option', { value: 'score' }, 'score'), ...board.columns.map(c => el('option', { value: c.name }, c.name)));
+        yAxis.value = [...yAxis.options].some(o => o.value === wanted) ? wanted : 'score';
+        const c = new URLSearchParams({ benchmark: controls[0].value, y: yAxis.value });
         if (controls[1].value) c.set('objective', controls[1].value);
         if (controls[2].value) c.set('tag', controls[2].value);
         renderCompute(await api('/api/leaderboard/compute?' + c));
@@ -145,9 +151,19 @@
       const svg = document.getElementById('compute-plot');
       const points = view.points.filter(p => p.trainFlops > 0);
       if (points.length === 0) return noData(svg, 'No scored experiments yet.');
+      const curves = (view.curves || []).map(c => ({ ...c, points: c.points.filter(p => p.trainFlops > 0) })).filter(c => c.points.length > 1);
+      const curvePoints = curves.flatMap(c => c.points);
       const xs = points.map(p => Math.log10(p.trainFlops)), ys = points.map(p => 100 * p.score);
-      const { sx, sy } = axes(svg, xs, ys, { xTick: v => '1e' + v.toFixed(1), xLabel: 'train FLOPs (log scale)' });
-      const objectives = [...new Set(points.map(p => p.objective))].sort();
+      const { sx, sy } = axes(svg, xs.concat(curvePoints.map(p => Math.log10(p.trainFlops))), ys.concat(curvePoints.map(p => 100 * p.value)),
+        { xTick: v => '1e' + v.toFixed(1), xLabel: `train FLOPs (log scale) · y: ${view.y} ×100` });
+      const objectives = [...new Set(points.map(p => p.objective).concat(curves.map(c => c.objective)))].sort();
+      // Runs evaluated at FLOP milestones: a line through their checkpoints, in their objective's colour.
+      for (const c of curves) {
+        const line = el('svg:polyline', { class: 'milestones', fill: 'none', 'stroke-width': 1.5, stroke: COLORS[objectives.indexOf(c.objective) % COLORS.length],
+          points: c.points.map(p => `${sx(Math.log10(p.trainFlops))},${sy(100 * p.value)}`).join(' ') });
+        line.appendChild(el('svg:title', {}, `${c.name}: ${c.points.length} evaluated checkpoints`));
+        svg.appendChild(line);
+      }
       points.forEach((p, i) => {
         const c = el('svg:circle', { cx: sx(xs[i]), cy: sy(ys[i]), r: 5, fill: COLORS[objectives.indexOf(p.objective) % COLORS.length], 'fill-opacity': 0.85 });
         c.appendChild(el('svg:title', {}, `${p.name}: ${fmt.score(p.score)} (${p.taskSet}) at ${fmt.sci(p.trainFlops)} FLOPs`));

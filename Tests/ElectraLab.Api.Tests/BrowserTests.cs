@@ -39,6 +39,11 @@ public sealed class BrowserTests(KestrelApiHost host) : IClassFixture<KestrelApi
         await page.WaitForFunctionAsync(
             "[...document.querySelectorAll('tr.lb-row td.name a')].map(a => a.textContent).join() === 'electra-best,electra-early,mlm-baseline'");
 
+        // Any task can be the plot's y axis.
+        await page.SelectOptionAsync("#y-axis", "sst2");
+        await page.WaitForFunctionAsync("document.querySelector('#compute-plot').textContent.includes('y: sst2')");
+        Assert.Equal(3, await page.Locator("#compute-plot circle[fill-opacity]").CountAsync());
+
         var plot = Png.Decode(await page.Locator("#compute-plot").ScreenshotAsync());
         Assert.True(plot.Count(0x1f, 0x77, 0xb4) + plot.Count(0xd6, 0x27, 0x28) > 50, "the compute plot shows its points");
     }

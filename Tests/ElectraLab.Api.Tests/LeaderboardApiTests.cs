@@ -1,5 +1,6 @@
 using ElectraLab.Api.Endpoints;
 using ElectraLab.Api.Tests.Support;
+using Microsoft.EntityFrameworkCore;
 
 namespace ElectraLab.Api.Tests;
 
@@ -69,6 +70,44 @@ public sealed class LeaderboardApiTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Equal(["sst2-a", "sst2-b", "three", "full"], view.Points.Select(p => p.Name));
         Assert.Equal("GLUE-1: SST-2", view.Points[0].TaskSet);
         Assert.Equal(0.75, view.Points[1].Score, 6);
+    }
+
+    [SkippableFact]
+    public async Task ComputeView_DrawsMilestoneEvaluationsAsCurves_ForTheScoreOrAnyTask()
+    {
+        host.SkipIfUnavailable();
+        var team = await host.CreateTeamAsync();
+        var run = await host.SeedExperimentAsync(team.Id, "milestoned", trainFlops: 3e15, glue: null);
+        await using (var db = host.CreateContext())
+        {
+            var row = await db.Experiments.SingleAsync(e => e.Id == run.Id);
+            row.Config = """{"model_size":"small","num_train_steps":300}""";
+            await db.SaveChangesAsync();
+        }
+        var rows = new List<Storage.Results.EvaluationResultRow>();
+        foreach (var (step, sst2, rte) in new[] { (100L, 0.60, 0.50), (200L, 0.70, 0.54), (300L, 0.80, 0.58) })
+        {
+            for (var seed = 1; seed <= 3; seed++)
+            {
+                rows.Add(new(run.Id, step, "sst2", "accuracy", seed, sst2 + (seed - 2) * 0.01));
+                rows.Add(new(run.Id, step, "rte", "accuracy", seed, rte));
+            }
+        }
+        await host.Service<Storage.Results.EvaluationResultStore>().AddAsync(rows);
+        using var client = host.Client(team.Key);
+
+        var score = await ApiHost.ReadAsync<ComputeView>(await client.GetAsync("/api/leaderboard/compute?benchmark=glue"));
+        var point = Assert.Single(score.Points);
+        Assert.Equal((3e15, 0.69, "GLUE-2: SST-2, RTE"), (point.TrainFlops, Math.Round(point.Score, 6), point.TaskSet));
+        var curve = Assert.Single(score.Curves!);
+        Assert.Equal([1e15, 2e15, 3e15], curve.Points.Select(p => p.TrainFlops));
+        Assert.Equal([0.55, 0.62, 0.69], curve.Points.Select(p => Math.Round(p.Value, 6)));
+
+        var sst2Only = await ApiHost.ReadAsync<ComputeView>(await client.GetAsync("/api/leaderboard/compute?benchmark=glue&y=sst2"));
+        Assert.Equal("sst2", sst2Only.Y);
+        Assert.Equal([0.60, 0.70, 0.80], Assert.Single(sst2Only.Curves!).Points.Select(p => Math.Round(p.Value, 6)));
+        Assert.Empty((await ApiHost.ReadAsync<ComputeView>(await client.GetAsync("/api/leaderboard/compute?benchmark=glue&y=cola"))).Points);
+        await Problems.AssertFieldAsync(await client.GetAsync("/api/leaderboard/compute?y=colour"), "y");
     }
 
     [SkippableFact]
