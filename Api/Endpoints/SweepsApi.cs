@@ -22,7 +22,7 @@ public sealed record SweepCreated(Guid SweepId, IReadOnlyList<Guid> ExperimentId
 /// </summary>
 public sealed record SweepExperiment(Guid Id, string Name, string Status, long Step, long? TotalSteps, string? Reason,
     IReadOnlyDictionary<string, string>? Axes = null, long Seed = 0, double? Score = null, string? TaskSet = null,
-    double StepsPerSecond = 0, double TrainFlops = 0);
+    double StepsPerSecond = 0, double TrainFlops = 0, string? Activity = null);
 
 /// <summary>A sweep: <see cref="Status"/> is running, completed (something completed), failed (nothing did) or cancelled;
 /// <see cref="Counts"/> says how many experiments are in each state.</summary>
@@ -174,7 +174,7 @@ public static class SweepsApi
                 var seed = planned.TryGetValue(e.Id, out var p) ? p.Seed : 0;
                 return byId.TryGetValue(e.Id, out var s)
                     ? new SweepExperiment(e.Id, e.Name, s.State.ToStorageName(), s.Step, totals.GetValueOrDefault(e.Id), s.Reason,
-                        values.GetValueOrDefault(e.Id), seed, score.Score, score.TaskSet, s.StepsPerSecond, s.TrainFlops)
+                        values.GetValueOrDefault(e.Id), seed, score.Score, score.TaskSet, s.StepsPerSecond, s.TrainFlops, Activity(s))
                     : new SweepExperiment(e.Id, e.Name, e.Status, 0, totals.GetValueOrDefault(e.Id), null, values.GetValueOrDefault(e.Id), seed,
                         score.Score, score.TaskSet);
             })
@@ -183,6 +183,14 @@ public static class SweepsApi
         var counts = experiments.GroupBy(e => e.Status)
             .ToDictionary(g => g.Key, g => g.Count());
         return TypedResults.Ok(new SweepDetails(sweep.Id, sweep.Name, status, sweep.CreatedAt, experiments, counts, axes, JsonNode.Parse(sweep.Spec)));
+    }
+
+    /// <summary>What an experiment's running jobs are doing: "SST-2 seed 2/5: train 120/800; RTE seed 1/5: eval 40/277".</summary>
+    private static string? Activity(ExperimentStatus status)
+    {
+        var running = status.Jobs.Where(j => j.State == JobState.Running && j.Kind == JobKind.FinetuneEval)
+            .Select(j => j.Detail ?? $"{j.Task}: starting").ToList();
+        return running.Count == 0 ? null : string.Join("; ", running);
     }
 
     /// <summary>Each experiment's GLUE task-set score (the mean of the score columns it reported) and the set's label.</summary>

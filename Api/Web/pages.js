@@ -175,7 +175,8 @@
           const eta = e.stepsPerSecond > 0 && e.totalSteps ? Math.max(0, (e.totalSteps - e.step) / e.stepsPerSecond) : null;
           tr.appendChild(cell(`${e.step}${e.totalSteps ? ' / ' + e.totalSteps : ''}` +
             (e.stepsPerSecond > 0 ? ` · ${e.stepsPerSecond.toFixed(2)} steps/s · ${fmt.sci(e.trainFlops)} FLOPs` : '') +
-            (eta !== null ? ` · ${Math.floor(eta / 60)} min ${Math.round(eta % 60)} s left` : ''), 'step'));
+            (eta !== null ? ` · ${Math.floor(eta / 60)} min ${Math.round(eta % 60)} s left` : '') +
+            (e.activity ? ` · ${e.activity}` : ''), 'step'));
           tr.appendChild(cell(e.score === null || e.score === undefined ? '–' : fmt.score(e.score), 'score'));
           tr.appendChild(cell(e.reason || '', 'name reason'));
           return tr;

@@ -96,7 +96,9 @@ public sealed record JobStatus(
     DateTimeOffset EnqueuedAt,
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt,
-    string? Error);
+    string? Error,
+    /// <summary>While running: what the job is doing in words (a fine-tuning job's task, seed and phase).</summary>
+    string? Detail = null);
 
 [GenerateSerializer, Immutable, Alias("electralab.ExperimentStatus")]
 public sealed record ExperimentStatus(

@@ -50,7 +50,8 @@ public sealed record JobPayload(
 public sealed record JobStarted(Guid JobId, Guid DispatchId, string Silo, int Slot, string Device, long? ResumedFromStep);
 
 [GenerateSerializer, Immutable, Alias("electralab.JobHeartbeat")]
-public sealed record JobHeartbeat(Guid JobId, Guid DispatchId, long Step, double TrainFlops);
+/// <param name="Detail">what the job is doing in words (a fine-tuning job: task, seed and phase), or null</param>
+public sealed record JobHeartbeat(Guid JobId, Guid DispatchId, long Step, double TrainFlops, string? Detail = null);
 
 /// <summary>
 /// How a dispatch ended. <see cref="State"/> is Succeeded, Failed, Cancelled or StoppedEarly. <see cref="Permanent"/>: the

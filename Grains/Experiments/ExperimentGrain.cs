@@ -37,9 +37,10 @@ public sealed class JobRecord
     [Id(12)] public DateTimeOffset? StartedAt { get; set; }
     [Id(13)] public DateTimeOffset? FinishedAt { get; set; }
     [Id(14)] public string? Error { get; set; }
+    [Id(15)] public string? Detail { get; set; }
 
     public JobStatus ToStatus() => new(JobId, Kind, Task, CheckpointStep, State, Attempts, Silo, Device, Step, ResumedFromStep,
-        EnqueuedAt, StartedAt, FinishedAt, Error);
+        EnqueuedAt, StartedAt, FinishedAt, Error, State == JobState.Running ? Detail : null);
 }
 
 /// <summary>

@@ -95,6 +95,7 @@ public sealed class ExperimentLifecycle(ExperimentGrainState state, Guid experim
         job.Device = started.Device;
         job.StartedAt = now;
         job.ResumedFromStep = started.ResumedFromStep;
+        job.Detail = null;
         _heartbeats[job.JobId] = now;
         if (job.Kind is JobKind.Pretrain or JobKind.Noop && state.State == ExperimentState.Queued) state.State = ExperimentState.Pretraining;
         if (job.Kind == JobKind.FinetuneEval && state.State == ExperimentState.Queued) state.State = ExperimentState.Evaluating;
@@ -108,6 +109,7 @@ public sealed class ExperimentLifecycle(ExperimentGrainState state, Guid experim
         if (job is null || job.DispatchId != heartbeat.DispatchId || job.State != JobState.Running || IsTerminal) return false;
         _heartbeats[job.JobId] = now;
         job.Step = heartbeat.Step;
+        job.Detail = heartbeat.Detail;
         if (job.Kind == JobKind.Pretrain)
         {
             if (_lastProgress is { } last && last.Dispatch == heartbeat.DispatchId && now > last.At && heartbeat.Step >= last.Step)

@@ -22,7 +22,7 @@ public sealed class ElectraFinetuneEvaluator : IFinetuneEvaluator
         ["matthews_correlation"] = "mcc", ["spearmanr"] = "spearman", ["pearsonr"] = "pearson", ["exact_match"] = "em", ["exact"] = "em",
     };
 
-    public FinetuneEvaluation Evaluate(FinetuneEvalRequest request, CancellationToken cancellation)
+    public FinetuneEvaluation Evaluate(FinetuneEvalRequest request, CancellationToken cancellation, Action<FinetuningProgress>? progress = null)
     {
         var task = TaskNames.GetValueOrDefault(request.Task) ?? throw new ArgumentException($"unknown evaluation task '{request.Task}'");
         var squad = request.Task.StartsWith("squad", StringComparison.Ordinal);
@@ -35,7 +35,7 @@ public sealed class ElectraFinetuneEvaluator : IFinetuneEvaluator
         sets.Add($"device={request.Device}");
         sets.Add($"num_threads={request.Threads.ToString(CultureInfo.InvariantCulture)}");
         var experiment = FinetuneExperiment.Prepare(task, request.CheckpointFolder, data, sets);
-        var results = experiment.Run(request.Seeds.Select(s => (long)s).ToList(), request.WorkDirectory, cancellation: cancellation);
+        var results = experiment.Run(request.Seeds.Select(s => (long)s).ToList(), request.WorkDirectory, progress, cancellation: cancellation);
         var scores = new List<EvaluationScore>();
         foreach (var seed in results.Seeds)
         {

@@ -26,7 +26,11 @@ internal sealed class FinetuneEvalJobHandler(JobServices services)
         var start = new WorkerStart(JobWorker.FinetuneEvalKind, payload.ConfigJson, slot.Device, slot.Threads, Path.Combine(work, "finetune"),
             CheckpointFolder: folder, Task: payload.Task, Seeds: payload.FinetuneSeeds.ToArray(), GlueDataDirectory: services.Options.GlueDataDirectory,
             SquadDataDirectory: services.Options.SquadDataDirectory, FinetuneConfigJson: payload.Evaluations.FinetuneConfigJson);
-        var done = services.Workers().Run(job, slot.Threads, start, _ => null);
+        var done = services.Workers().Run(job, slot.Threads, start, message =>
+        {
+            if (message.Type == WorkerMessageTypes.Progress) job.Progress(step, 0, message.Detail);
+            return null;
+        });
         switch (done.State)
         {
             case "stopped":

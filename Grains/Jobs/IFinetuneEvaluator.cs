@@ -6,7 +6,9 @@ namespace ElectraLab.Grains.Jobs;
 /// </summary>
 public interface IFinetuneEvaluator
 {
-    FinetuneEvaluation Evaluate(FinetuneEvalRequest request, CancellationToken cancellation);
+    /// <param name="progress">called as training and scoring go (seed, phase, step); may be null</param>
+    FinetuneEvaluation Evaluate(FinetuneEvalRequest request, CancellationToken cancellation,
+        Action<Electra.Finetuning.FinetuningProgress>? progress = null);
 }
 
 /// <param name="CheckpointFolder">A pre-training checkpoint folder (model.safetensors, state.json).</param>

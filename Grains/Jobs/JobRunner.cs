@@ -295,7 +295,7 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
             }
             try
             {
-                if (!await experiment.HeartbeatAsync(new JobHeartbeat(a.Job.JobId, a.DispatchId, job.Step, job.TrainFlops)))
+                if (!await experiment.HeartbeatAsync(new JobHeartbeat(a.Job.JobId, a.DispatchId, job.Step, job.TrainFlops, job.Detail)))
                 {
                     job.Cancel("the experiment no longer wants this dispatch");
                 }

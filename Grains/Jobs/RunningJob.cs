@@ -10,6 +10,7 @@ internal sealed class RunningJob(JobAssignment assignment, CancellationToken sto
     private long _step;
     private double _flops;
     private string? _reason;
+    private string? _detail;
 
     public JobAssignment Assignment { get; } = assignment;
     public CancellationToken Token => _cancel.Token;
@@ -20,10 +21,14 @@ internal sealed class RunningJob(JobAssignment assignment, CancellationToken sto
     public long Step => Interlocked.Read(ref _step);
     public double TrainFlops => Volatile.Read(ref _flops);
 
-    public void Progress(long step, double flops)
+    /// <summary>What the job is doing in words, when its kind says more than a step (fine-tuning: task, seed, phase).</summary>
+    public string? Detail => Volatile.Read(ref _detail);
+
+    public void Progress(long step, double flops, string? detail = null)
     {
         Interlocked.Exchange(ref _step, step);
         Volatile.Write(ref _flops, flops);
+        if (detail is not null) Volatile.Write(ref _detail, detail);
     }
 
     public void Cancel(string reason)

@@ -193,6 +193,24 @@ public sealed class ExperimentLifecycleTests
     }
 
     [Fact]
+    public void AFinetuningJobsDetail_IsShownWhileItRuns_AndNotCarriedIntoItsNextAttempt()
+    {
+        var lifecycle = Started(glue: ["sst2"]);
+        var pretrain = lifecycle.State.Jobs[0];
+        var d = Run(lifecycle, pretrain);
+        lifecycle.JobFinished(new JobOutcome(pretrain.JobId, d, JobState.Succeeded, 100, 1, null), T0);
+        var eval = lifecycle.State.Jobs[1];
+        var first = Run(lifecycle, eval);
+        Assert.True(lifecycle.Heartbeat(new JobHeartbeat(eval.JobId, first, 120, 0, "sst2 seed 2/5: train 120/800"), T0));
+        Assert.Equal("sst2 seed 2/5: train 120/800", lifecycle.Status().Jobs.Single(j => j.JobId == eval.JobId).Detail);
+
+        lifecycle.JobFinished(new JobOutcome(eval.JobId, first, JobState.Failed, 120, 0, "worker died"), T0);
+        Assert.Null(lifecycle.Status().Jobs.Single(j => j.JobId == eval.JobId).Detail); // queued: nothing running
+        Run(lifecycle, eval);
+        Assert.Null(lifecycle.Status().Jobs.Single(j => j.JobId == eval.JobId).Detail);
+    }
+
+    [Fact]
     public void Milestones_AddEachEvaluationOnce()
     {
         var lifecycle = Started(glue: ["rte"]);

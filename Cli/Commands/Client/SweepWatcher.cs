@@ -22,7 +22,8 @@ public static class SweepWatcher
                 .Where(e => onlyExperiment is null || Formatting.Text(e!["id"]) == onlyExperiment.ToString())
                 .Select(e => new ExperimentProgress(Formatting.Text(e!["name"]), Formatting.Text(e["status"]),
                     (long)(Formatting.Number(e["step"]) ?? 0), Formatting.Number(e["totalSteps"]) is { } total ? (long)total : null,
-                    e["reason"]?.GetValue<string>(), Formatting.Number(e["stepsPerSecond"]) ?? 0))
+                    // While evaluating, what the fine-tuning jobs are doing stands where a reason would.
+                    e["activity"]?.GetValue<string>() ?? e["reason"]?.GetValue<string>(), Formatting.Number(e["stepsPerSecond"]) ?? 0))
                 .ToList();
             var state = Formatting.Text(sweep["status"]);
             var done = lines.Count(l => ExperimentStates.TerminalNames.Contains(l.State));

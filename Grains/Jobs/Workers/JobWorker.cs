@@ -3,6 +3,7 @@
 // checkpoint uploads). A native crash here ends this process and one attempt of one job, never the silo.
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using ElectraLab.Electra.Pretraining;
 using ElectraLab.Config.Pretraining;
 
@@ -76,10 +77,20 @@ public static class JobWorker
 
     private static WorkerMessage FinetuneEval(WorkerStart start, WorkerPipe pipe)
     {
+        // What the job is doing, for the live views: "SST-2 seed 2/5: train 120/800".
+        var sinceProgress = Stopwatch.StartNew();
+        void Progress(Electra.Finetuning.FinetuningProgress p)
+        {
+            if (sinceProgress.ElapsedMilliseconds < 250 && p.Step != p.TotalSteps) return;
+            sinceProgress.Restart();
+            var detail = string.Create(CultureInfo.InvariantCulture,
+                $"{start.Task} seed {p.SeedIndex + 1}/{p.SeedCount}: {p.Phase} {p.Step}/{p.TotalSteps}");
+            pipe.Send(new WorkerMessage(WorkerMessageTypes.Progress) { Step = p.Step, Detail = detail });
+        }
         var evaluation = new ElectraFinetuneEvaluator().Evaluate(new FinetuneEvalRequest(
             start.CheckpointFolder ?? throw new JobInputException("a finetune-eval job needs a checkpoint"), start.ConfigJson,
             start.Task ?? throw new JobInputException("a finetune-eval job needs a task"), start.Seeds ?? [1], start.GlueDataDirectory,
-            start.SquadDataDirectory, start.FinetuneConfigJson, start.Device, start.Threads, start.WorkDirectory), pipe.Cancellation);
+            start.SquadDataDirectory, start.FinetuneConfigJson, start.Device, start.Threads, start.WorkDirectory), pipe.Cancellation, Progress);
         if (pipe.Cancellation.IsCancellationRequested) return new WorkerMessage(WorkerMessageTypes.Done) { State = "stopped" };
         return new WorkerMessage(WorkerMessageTypes.Done)
         {

@@ -49,6 +49,8 @@ public sealed record WorkerMessage(string Type)
 {
     public WorkerStart? Start { get; init; }
     public long Step { get; init; }
+    /// <summary>Progress: what the job is doing in words (a fine-tuning job's task, seed and phase).</summary>
+    public string? Detail { get; init; }
     public double TrainFlops { get; init; }
     public Dictionary<string, double>? Metrics { get; init; }
     public string? Folder { get; init; }
