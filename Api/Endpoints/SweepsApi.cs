@@ -1,3 +1,4 @@
+using System.Net.ServerSentEvents;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -48,6 +49,8 @@ public static class SweepsApi
         group.MapGet("/", ListAsync).WithName("ListSweeps")
             .WithSummary("The team's sweeps, newest first; filters: status, text (in the name); paging: offset, limit");
         group.MapGet("/{id:guid}", GetAsync).WithName("GetSweep").WithSummary("A sweep and its experiments");
+        group.MapGet("/{id:guid}/events", EventsAsync).WithName("SweepEvents")
+            .WithSummary("The sweep's details as server-sent events whenever they change, until it finishes");
         group.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelSweep").WithSummary("Cancel every unfinished experiment of a sweep");
         return group;
     }
@@ -146,15 +149,58 @@ public static class SweepsApi
     public static async Task<Results<Ok<SweepDetails>, NotFound>> GetAsync(Guid id, HttpContext context, IClusterClient cluster,
         IDbContextFactory<ElectraLabDbContext> dbs, ExperimentHistoryQueries history, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(context.User);
-        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        var sweep = await db.Sweeps.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id && s.TeamId == caller.Team, cancellationToken);
-        if (sweep is null) return TypedResults.NotFound();
+        var details = await DetailsAsync(id, Caller.From(context.User).Team, cluster, dbs, history, cancellationToken);
+        return details is null ? TypedResults.NotFound() : TypedResults.Ok(details);
+    }
 
-        var rows = await history.GetAsync(new ExperimentHistoryQuery(caller.Team, SweepId: id, Limit: 500), cancellationToken);
+    /// <summary>
+    /// The sweep's details as server-sent events: one "sweep" event now and one whenever anything shown changes (states,
+    /// steps, speed, evaluation activity, scores), until the sweep has finished. The pages follow this instead of polling.
+    /// </summary>
+    public static async Task<Results<ServerSentEventsResult<SweepDetails>, NotFound>> EventsAsync(Guid id, HttpContext context,
+        IClusterClient cluster, IDbContextFactory<ElectraLabDbContext> dbs, ExperimentHistoryQueries history, IOptions<ApiOptions> options)
+    {
+        var team = Caller.From(context.User).Team;
+        await using (var db = await dbs.CreateDbContextAsync(context.RequestAborted))
+        {
+            if (!await db.Sweeps.AnyAsync(s => s.Id == id && s.TeamId == team, context.RequestAborted)) return TypedResults.NotFound();
+        }
+        return TypedResults.ServerSentEvents(FollowAsync(id, team, cluster, dbs, history, options.Value.EventPollInterval, context.RequestAborted));
+    }
+
+    private static async IAsyncEnumerable<SseItem<SweepDetails>> FollowAsync(Guid id, Guid team, IClusterClient cluster,
+        IDbContextFactory<ElectraLabDbContext> dbs, ExperimentHistoryQueries history, TimeSpan interval,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? last = null;
+        using var timer = new PeriodicTimer(interval);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var details = await DetailsAsync(id, team, cluster, dbs, history, cancellationToken);
+            if (details is null) yield break;
+            // Records with collections compare by reference: compare what a client would receive.
+            var shown = JsonSerializer.Serialize(details);
+            if (shown != last)
+            {
+                last = shown;
+                yield return new SseItem<SweepDetails>(details, "sweep");
+            }
+            if (details.Status is SweepStatus.Completed or SweepStatus.Failed or SweepStatus.Cancelled) yield break;
+            if (!await timer.WaitForNextTickAsync(cancellationToken)) yield break;
+        }
+    }
+
+    private static async Task<SweepDetails?> DetailsAsync(Guid id, Guid team, IClusterClient cluster, IDbContextFactory<ElectraLabDbContext> dbs,
+        ExperimentHistoryQueries history, CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        var sweep = await db.Sweeps.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id && s.TeamId == team, cancellationToken);
+        if (sweep is null) return null;
+
+        var rows = await history.GetAsync(new ExperimentHistoryQuery(team, SweepId: id, Limit: 500), cancellationToken);
         // Planned steps for every experiment in one query (progress bars), read from the resolved configs in SQL.
         var planned = await db.Database
-            .SqlQuery<PlannedSteps>($"SELECT id AS \"Id\", (config ->> 'num_train_steps')::bigint AS \"Steps\", seed AS \"Seed\", config::text AS \"Config\" FROM experiments WHERE sweep_id = {id} AND team_id = {caller.Team}")
+            .SqlQuery<PlannedSteps>($"SELECT id AS \"Id\", (config ->> 'num_train_steps')::bigint AS \"Steps\", seed AS \"Seed\", config::text AS \"Config\" FROM experiments WHERE sweep_id = {id} AND team_id = {team}")
             .ToDictionaryAsync(t => t.Id, cancellationToken);
         var totals = planned.ToDictionary(p => p.Key, p => p.Value.Steps);
         // The swept axes (grid and random keys of the spec) and each experiment's value on them, read from its config.
@@ -182,7 +228,7 @@ public static class SweepsApi
         var status = live.State == SweepStatus.NotSubmitted ? sweep.Status : live.State;
         var counts = experiments.GroupBy(e => e.Status)
             .ToDictionary(g => g.Key, g => g.Count());
-        return TypedResults.Ok(new SweepDetails(sweep.Id, sweep.Name, status, sweep.CreatedAt, experiments, counts, axes, JsonNode.Parse(sweep.Spec)));
+        return new SweepDetails(sweep.Id, sweep.Name, status, sweep.CreatedAt, experiments, counts, axes, JsonNode.Parse(sweep.Spec));
     }
 
     /// <summary>What an experiment's running jobs are doing: "SST-2 seed 2/5: train 120/800; RTE seed 1/5: eval 40/277".</summary>

@@ -37,6 +37,29 @@
     return response.json();
   }
 
+  // Server-sent events through fetch (EventSource cannot send the key header): calls onEvent with each event's JSON
+  // until the server ends the stream (the followed thing finished) or the page goes away.
+  async function follow(path, onEvent) {
+    const response = await fetch(path, { headers: { 'X-Api-Key': localStorage.getItem(KEY) || '', Accept: 'text/event-stream' } });
+    if (response.status === 401) { localStorage.removeItem(KEY); document.getElementById('login').hidden = false; }
+    if (!response.ok) throw new Error(`${response.status}: ${response.statusText}`);
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += decoder.decode(value, { stream: true });
+      let end;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = block.split('\n').filter(l => l.startsWith('data:')).map(l => l.slice(5).trimStart()).join('\n');
+        if (data) onEvent(JSON.parse(data));
+      }
+    }
+  }
+
   function showError(e) { document.getElementById('error').textContent = e ? String(e.message || e) : ''; }
 
   const fmt = {
@@ -301,5 +324,5 @@
   }
 
   // The helpers the other pages' scripts (pages.js) build on.
-  window.ElectraLab = { leaderboardPage, experimentPage, lib: { el, api, fmt, needKey, showError, axes, noData, COLORS } };
+  window.ElectraLab = { leaderboardPage, experimentPage, lib: { el, api, follow, fmt, needKey, showError, axes, noData, COLORS } };
 })();

@@ -2,7 +2,7 @@
 // it shows can still change, and stops once everything has finished.
 (function () {
   'use strict';
-  const { el, api, fmt, needKey, showError } = window.ElectraLab.lib;
+  const { el, api, follow, fmt, needKey, showError } = window.ElectraLab.lib;
   const TERMINAL = ['completed', 'failed', 'cancelled', 'stopped-early'];
   const REFRESH_MS = 3000;
 
@@ -142,12 +142,15 @@
 
   // ---- One sweep: its spec, its experiments' progress (live) and results by axis ----
   function sweepPage(id) {
-    let timer = null;
+    // Pushed by the server (GET /api/sweeps/{id}/events) whenever something shown changes, until the sweep finishes.
     async function load() {
-      clearTimeout(timer);
       showError(null);
       try {
-        const s = await api('/api/sweeps/' + id);
+        await follow(`/api/sweeps/${id}/events`, render);
+      } catch (e) { showError(e); }
+    }
+
+    function render(s) {
         document.getElementById('title').textContent = s.name;
         const status = document.getElementById('status');
         status.replaceChildren(statusPill(s.status));
@@ -181,8 +184,6 @@
           tr.appendChild(cell(e.reason || '', 'name reason'));
           return tr;
         }));
-        if (s.status === 'running') timer = setTimeout(load, REFRESH_MS);
-      } catch (e) { showError(e); }
     }
     needKey(load);
   }

@@ -46,6 +46,37 @@ public sealed class SweepsApiTests(ApiHost host) : IClassFixture<ApiHost>
     }
 
     [SkippableFact]
+    public async Task Events_PushTheSweepAsItChanges_AndEndWhenItFinishes()
+    {
+        host.SkipIfUnavailable();
+        var team = await host.CreateTeamAsync();
+        using var client = host.Client(team.Key);
+        var created = await ApiHost.ReadAsync<SweepCreated>(await client.PostAsync("/api/sweeps",
+            ApiHost.Yaml(ApiHost.NoopSweep(team.Name, "pushed", trials: 2, noopMs: 1500))));
+        using var response = await client.GetAsync($"/api/sweeps/{created.SweepId}/events", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+
+        // Read to the end: the server ends the stream once the sweep has finished.
+        var statuses = new List<string>();
+        while (await reader.ReadLineAsync(timeout.Token) is { } line)
+        {
+            if (!line.StartsWith("data:", StringComparison.Ordinal)) continue;
+            var sweep = System.Text.Json.JsonDocument.Parse(line[5..]).RootElement;
+            Assert.Equal(2, sweep.GetProperty("experiments").GetArrayLength());
+            statuses.Add(sweep.GetProperty("status").GetString()!);
+        }
+        Assert.True(statuses.Count >= 2, $"events: {string.Join(", ", statuses)}");
+        Assert.Equal("running", statuses[0]);
+        Assert.Equal("completed", statuses[^1]);
+
+        var other = await host.CreateTeamAsync();
+        using var outsider = host.Client(other.Key);
+        Assert.Equal(HttpStatusCode.NotFound, (await outsider.GetAsync($"/api/sweeps/{created.SweepId}/events")).StatusCode);
+    }
+
+    [SkippableFact]
     public async Task SubmitJson_Returns201()
     {
         host.SkipIfUnavailable();

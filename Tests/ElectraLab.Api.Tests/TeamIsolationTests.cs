@@ -30,6 +30,7 @@ public sealed class TeamIsolationTests(ApiHost host) : IClassFixture<ApiHost>
         var notFound = new (string Name, Func<Task<HttpResponseMessage>> Call)[]
         {
             ("GET sweep", () => clientB.GetAsync($"/api/sweeps/{sweep.SweepId}")),
+            ("GET sweep events", () => clientB.GetAsync($"/api/sweeps/{sweep.SweepId}/events")),
             ("POST sweep cancel", () => clientB.PostAsJsonAsync($"/api/sweeps/{sweep.SweepId}/cancel", new { reason = "x" })),
             ("GET experiment", () => clientB.GetAsync($"/api/experiments/{experiment.Id}")),
             ("PATCH experiment", () => clientB.PatchAsJsonAsync($"/api/experiments/{experiment.Id}", new { notes = "pwned", tags = new[] { "pwned" } })),
