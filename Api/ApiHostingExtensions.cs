@@ -109,6 +109,7 @@ public static class ApiHostingExtensions
         api.MapExperimentsApi();
         api.MapLeaderboardApi();
         api.MapCheckpointsApi();
+        api.MapModelsApi();
         api.MapTeamsApi();
         app.MapWebPages();
         return app;

@@ -38,6 +38,7 @@ public static partial class CliApp
             CancelCommand.Create(),
             TagCommand.Create(),
             TagCommand.CreateNote(),
+            DownloadCommand.Create(),
         };
         // Ctrl+C cancels the running command, which then has this long to stop its silo and PostgreSQL cleanly.
         var invocation = new InvocationConfiguration

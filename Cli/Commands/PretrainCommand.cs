@@ -71,8 +71,7 @@ public static class PretrainCommand
         var saved = result.LastCheckpoint ?? PretrainingCheckpoint.Latest(outDir);
         if (trainer.Step >= config.NumTrainSteps)
         {
-            trainer.ExportHf(Path.Combine(outDir, "hf"));
-            WriteHfTokenizers(Path.Combine(outDir, "hf"), config.DataDir, dataset, config.MaxSeqLength);
+            PretrainedHfExport.Write(trainer, Path.Combine(outDir, "hf"), config.DataDir, dataset, config.MaxSeqLength);
             output.WriteLine($"done: step {trainer.Step}, {trainer.TrainFlops:E3} train FLOPs, {clock.Elapsed:hh\\:mm\\:ss}; discriminator at {Path.Combine(outDir, "hf", "discriminator")}");
         }
         else
@@ -80,21 +79,6 @@ public static class PretrainCommand
             output.WriteLine($"stopped at step {trainer.Step}; checkpoint {saved}; run the same command to resume");
         }
         return 0;
-    }
-
-    /// <summary>
-    /// Completes the exported hf/discriminator and hf/generator folders with the tokenizer the model was trained with:
-    /// the dataset's vocabulary and casing, and model_max_length = the pre-training max_seq_length.
-    /// </summary>
-    internal static void WriteHfTokenizers(string hfRoot, string dataDir, PretrainingDataset dataset, int maxSeqLength)
-    {
-        var vocab = Path.IsPathRooted(dataset.VocabFile) ? dataset.VocabFile : Path.Combine(dataDir, dataset.VocabFile);
-        var tokenizer = WordPieceTokenizer.FromVocabFile(vocab, dataset.LowerCase, dataset.StripAccents, dataset.MaxInputCharsPerWord);
-        foreach (var model in new[] { "discriminator", "generator" })
-        {
-            var folder = Path.Combine(hfRoot, model);
-            if (File.Exists(Path.Combine(folder, HfModelDirectory.ConfigFile))) HfTokenizerFiles.Write(folder, tokenizer, maxSeqLength);
-        }
     }
 
     /// <summary>Defaults → file → --set; a run folder that already has a config must agree with it.</summary>

@@ -87,6 +87,9 @@ public sealed record PretrainingConfig
     [JsonIgnore] public TrainingAlgorithm AlgorithmKind => OptionNames.ParseAlgorithm(TrainingAlgorithm);
     [JsonIgnore] public Precision PrecisionKind => OptionNames.ParsePrecision(Precision);
 
+    /// <summary>Whether a run leaves a generator of its own to export (BERT-style MLM has none; "all" shares the encoder).</summary>
+    [JsonIgnore] public bool ExportsGenerator => ObjectiveKind != Pretraining.Objective.Mlm && SharingKind != Pretraining.WeightSharing.All;
+
     [JsonIgnore] public int MaxPredictions => MaxPredictionsPerSeq ?? (int)((MaskProb + 0.005) * MaxSeqLength);
     [JsonIgnore] public int GeneratorSteps => TwoStageGeneratorSteps ?? NumTrainSteps / 2;
 

@@ -216,7 +216,7 @@ public sealed class Pretrainer : IDisposable
     {
         var kept = Model.KeptModel;
         HfModelDirectory.Save(Path.Combine(root, "discriminator"), kept, kept.Config, kept.HfArchitecture);
-        if (Model.Generator is { } g && _config.SharingKind != WeightSharing.All)
+        if (Model.Generator is { } g && _config.ExportsGenerator)
             HfModelDirectory.Save(Path.Combine(root, "generator"), g, g.Config, g.HfArchitecture);
     }
 

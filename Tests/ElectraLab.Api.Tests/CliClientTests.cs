@@ -168,6 +168,56 @@ public sealed class CliClientTests(KestrelApiHost host, ITestOutputHelper log) :
     }
 
     [SkippableFact]
+    public async Task Download_WritesOneModelsHuggingFaceFolder_FromTheExportedCheckpoint()
+    {
+        host.SkipIfUnavailable();
+        var team = await host.CreateTeamAsync();
+        var experiment = await host.SeedExperimentAsync(team.Id, "exported", glue: null);
+        // What a finished pre-training job stores: both models' folders in one tar (here with small stand-in files).
+        var export = new MemoryStream();
+        await using (var writer = new System.Formats.Tar.TarWriter(export, leaveOpen: true))
+        {
+            foreach (var (name, text) in new[] { ("discriminator/config.json", "{\"architectures\":[\"ElectraForPreTraining\"]}"),
+                         ("discriminator/model.safetensors", "weights-d"), ("discriminator/vocab.txt", "[PAD]\n[UNK]\n"),
+                         ("generator/config.json", "{\"architectures\":[\"ElectraForMaskedLM\"]}"), ("generator/model.safetensors", "weights-g") })
+            {
+                var entry = new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, name)
+                {
+                    DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)),
+                };
+                await writer.WriteEntryAsync(entry);
+            }
+        }
+        export.Position = 0;
+        await host.Service<Storage.Checkpoints.CheckpointStore>().WriteAsync(experiment.Id, 500, Storage.Entities.Checkpoint.HuggingFace, export);
+
+        var models = await ApiHost.ReadAsync<List<Endpoints.ModelView>>(await host.Client(team.Key).GetAsync($"/api/experiments/{experiment.Id}/models"));
+        Assert.Equal(["discriminator@500", "generator@500"], models.Select(m => m.Name));
+
+        var folder = Path.Combine(Path.GetTempPath(), $"cli-download-{Guid.NewGuid():N}");
+        var download = Cli(["download", experiment.Id.ToString(), "--out", folder, .. Server(team)]);
+        Assert.Equal(0, download.Code);
+        Assert.Contains("discriminator@500", download.Output);
+        Assert.Equal(["config.json", "model.safetensors", "vocab.txt"], Directory.GetFiles(folder).Select(Path.GetFileName).Order());
+        Assert.Contains("ElectraForPreTraining", await File.ReadAllTextAsync(Path.Combine(folder, "config.json")));
+
+        var generator = Path.Combine(Path.GetTempPath(), $"cli-download-{Guid.NewGuid():N}");
+        Assert.Equal(0, Cli(["download", experiment.Id.ToString(), "--model", "generator@500", "--out", generator, .. Server(team)]).Code);
+        Assert.Equal("weights-g", await File.ReadAllTextAsync(Path.Combine(generator, "model.safetensors")));
+
+        // A model that is not there, a folder that is not empty, another team: one line each, nothing written.
+        var missing = Cli(["download", experiment.Id.ToString(), "--model", "discriminator@999", "--out", Path.Combine(folder, "x"), .. Server(team)]);
+        Assert.Equal(1, missing.Code);
+        Assert.Contains("available: discriminator@500, generator@500", missing.Error);
+        Assert.Equal(1, Cli(["download", experiment.Id.ToString(), "--out", folder, .. Server(team)]).Code);
+        var other = await host.CreateTeamAsync();
+        var foreign = Cli(["download", experiment.Id.ToString(), "--out", Path.Combine(folder, "y"), .. Server(other)]);
+        Assert.Equal(1, foreign.Code);
+        Assert.Single(foreign.Error.Trim().Split('\n'));
+        Assert.False(Directory.Exists(Path.Combine(folder, "y")));
+    }
+
+    [SkippableFact]
     public async Task Errors_AreOneLineAndNameTheProblem()
     {
         host.SkipIfUnavailable();

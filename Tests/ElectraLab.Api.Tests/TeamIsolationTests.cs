@@ -37,6 +37,8 @@ public sealed class TeamIsolationTests(ApiHost host) : IClassFixture<ApiHost>
             ("POST fork", () => clientB.PostAsJsonAsync($"/api/experiments/{experiment.Id}/fork", new { })),
             ("GET metrics", () => clientB.GetAsync($"/api/experiments/{experiment.Id}/metrics?names=mlm_loss")),
             ("GET metric names", () => clientB.GetAsync($"/api/experiments/{experiment.Id}/metric-names")),
+            ("GET models", () => clientB.GetAsync($"/api/experiments/{experiment.Id}/models")),
+            ("GET model download", () => clientB.GetAsync($"/api/experiments/{experiment.Id}/models/discriminator/hf")),
             ("GET events", () => clientB.GetAsync($"/api/experiments/{experiment.Id}/events")),
             ("GET checkpoint", () => clientB.GetAsync($"/api/checkpoints/{checkpoint.Id}")),
             ("GET team users", () => clientB.GetAsync($"/api/teams/{a.Id}/users")),

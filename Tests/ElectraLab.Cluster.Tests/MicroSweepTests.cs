@@ -65,6 +65,24 @@ public sealed class MicroSweepTests(PostgresDatabase database, ITestOutputHelper
             "SELECT count(*) FROM jobs WHERE experiment_id = ANY($1) AND status = 'succeeded'", ids));
         Assert.Equal("completed", await database.ScalarAsync<string>("SELECT status FROM sweeps WHERE id = $1", submission.SweepId));
 
+        // Every finished pre-training job left its models as Hugging Face folders (an hf-export checkpoint at the last
+        // step): model files and the tokenizer it trained with, for the discriminator and the generator.
+        Assert.Equal(8L, await database.ScalarAsync<long>(
+            "SELECT count(*) FROM checkpoints WHERE experiment_id = ANY($1) AND kind = 'hf-export' AND step = 6", ids));
+        var store = new Storage.Checkpoints.CheckpointStore(database.DataSource, new Storage.StorageOptions { ConnectionString = database.ConnectionString });
+        var export = (await store.ListAsync(ids[0])).Single(c => c.Kind == Storage.Entities.Checkpoint.HuggingFace);
+        var names = new List<string>();
+        await using (var tar = await store.OpenReadAsync(export.Id))
+        {
+            using var reader = new System.Formats.Tar.TarReader(tar);
+            while (reader.GetNextEntry() is { } entry) names.Add(entry.Name);
+        }
+        foreach (var model in new[] { "discriminator", "generator" })
+        {
+            foreach (var file in new[] { "config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json" })
+                Assert.Contains($"{model}/{file}", names);
+        }
+
         // The slots were visible in the cluster: both of the silo's CPU slots.
         var snapshot = await platform.Client.GetGrain<ISchedulerGrain>(ISchedulerGrain.DefaultKey).GetSnapshotAsync();
         Assert.Equal(2, snapshot.Slots.Length);

@@ -50,6 +50,28 @@ public sealed class ElectraLabClient : IDisposable
         SendAsync(new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, mediaType) },
             cancellationToken);
 
+    /// <summary>Downloads a binary answer (a tar) into <paramref name="destination"/>; throws ClientException otherwise.</summary>
+    public async Task DownloadAsync(string path, Stream destination, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new ClientException($"cannot reach {Server} ({e.Message})");
+        }
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+                throw new ClientException(Describe(request, response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken)));
+            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            await body.CopyToAsync(destination, cancellationToken);
+        }
+    }
+
     /// <summary>Sends a request and returns its JSON answer ({} for an empty body); throws ClientException otherwise.</summary>
     public async Task<JsonNode> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken = default)
     {

@@ -4,6 +4,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using ElectraLab.Electra.Checkpoints;
+using ElectraLab.Electra.Data.Pretraining;
 using ElectraLab.Electra.Pretraining;
 using ElectraLab.Config.Pretraining;
 
@@ -66,6 +68,13 @@ public static class JobWorker
         var run = new PretrainingRun(trainer, new PretrainingRunOptions(start.WorkDirectory, CheckpointInterval: start.CheckpointInterval,
             Rungs: start.Rungs, FlopMilestones: start.FlopMilestones), observer);
         var result = run.Run(pipe.Cancellation);
+        if (result.Outcome == PretrainingRunOutcome.Finished)
+        {
+            // The trained models leave the cluster as Hugging Face folders: stored as an hf-export checkpoint.
+            var hf = Path.Combine(start.WorkDirectory, "hf");
+            PretrainedHfExport.Write(trainer, hf, dataDir, PretrainingDataset.Load(dataDir), config.MaxSeqLength);
+            pipe.Request(new WorkerMessage(WorkerMessageTypes.Checkpoint) { Folder = hf, Step = result.Step, Kind = Storage.Entities.Checkpoint.HuggingFace });
+        }
         var state = result.Outcome switch
         {
             PretrainingRunOutcome.Finished => "succeeded",
