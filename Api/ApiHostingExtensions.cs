@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using ElectraLab.Api.Auth;
 using ElectraLab.Api.Endpoints;
 using ElectraLab.Api.Resilience;
+using ElectraLab.Observability;
 using ElectraLab.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
@@ -42,6 +43,7 @@ public static class ApiHostingExtensions
             if (configuration[$"Logging:LogLevel:{category}"] is null) builder.Logging.AddFilter(category, LogLevel.Warning);
         }
         services.AddElectraLabStorage(configuration);
+        builder.AddElectraLabServiceDefaults("electralab-api");
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ApiKeyCache>();
@@ -101,6 +103,7 @@ public static class ApiHostingExtensions
         app.UseAuthentication();
         app.UseAuthorization();
 
+        app.MapElectraLabDefaultEndpoints();
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference("/api/reference", o => o.WithTitle("ElectraLab API")).AllowAnonymous();
 
