@@ -110,6 +110,7 @@ public static class ApiHostingExtensions
         var api = app.MapGroup("/api");
         api.MapSweepsApi();
         api.MapExperimentsApi();
+        api.MapExperimentLogsApi();
         api.MapLeaderboardApi();
         api.MapCheckpointsApi();
         api.MapTeamsApi();

@@ -34,6 +34,7 @@ public static partial class CliApp
             HistoryCommand.Create(),
             CompareCommand.Create(),
             ForkCommand.Create(),
+            LogsCommand.Create(),
         };
         // Ctrl+C cancels the running command, which then has this long to stop its silo and PostgreSQL cleanly.
         var invocation = new InvocationConfiguration

@@ -15,12 +15,14 @@
 // Grains never wait on training: a worker grain hands an assignment to TryStart, which only queues it. Everything
 // slow happens on the slot's thread; blocking waits on grain calls happen there too, never on the Orleans scheduler.
 using System.Threading.Channels;
+using ElectraLab.Contracts;
 using ElectraLab.Contracts.Experiments;
 using ElectraLab.Contracts.Scheduling;
 using ElectraLab.Contracts.Sweeps;
 using ElectraLab.Grains.Hosting;
 using ElectraLab.Grains.Jobs.Workers;
 using ElectraLab.Storage.Checkpoints;
+using ElectraLab.Storage.Logs;
 using ElectraLab.Storage.Metrics;
 using ElectraLab.Storage.Results;
 using Microsoft.Extensions.Logging;
@@ -45,6 +47,8 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
     private readonly JobOptions _options;
     private readonly SchedulerOptions _schedulerOptions;
     private readonly ILogger<JobRunner> _logger;
+    private readonly ILogger _activity;
+    private readonly JobLogWriter? _jobLogs;
     private readonly SlotRunner[] _runners;
     private readonly PretrainJobHandler _pretrain;
     private readonly FinetuneEvalJobHandler _finetuneEval;
@@ -53,8 +57,11 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
 
     public JobRunner(DeviceSlots slots, IGrainFactory grains, ILocalSiloDetails silo, MetricWriter metrics,
         CheckpointStore checkpoints, EvaluationResultStore results,
-        IOptions<JobOptions> options, IOptions<SchedulerOptions> schedulerOptions, ILogger<JobRunner> logger)
+        IOptions<JobOptions> options, IOptions<SchedulerOptions> schedulerOptions, ILogger<JobRunner> logger,
+        ILoggerFactory? loggerFactory = null, JobLogWriter? jobLogs = null)
     {
+        _activity = (ILogger?)loggerFactory?.CreateLogger(TelemetryNames.ActivityLogCategory) ?? logger;
+        _jobLogs = jobLogs;
         _slots = slots;
         _grains = grains;
         _silo = silo;
@@ -169,7 +176,7 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
         while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             if (!reader.TryRead(out var assignment)) continue;
-            var job = new RunningJob(assignment, _stopping.Token);
+            var job = new RunningJob(assignment, _stopping.Token, new JobAttemptLog(_jobLogs, assignment));
             lock (runner)
             {
                 runner.Current = job;
@@ -208,7 +215,13 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
             ReportOutcome(experiment, new JobOutcome(a.Job.JobId, a.DispatchId, JobState.Cancelled, 0, 0, "stale dispatch"));
             return;
         }
-        _logger.LogInformation("Job {JobId} ({Kind}) started on slot {Slot} ({Device})", a.Job.JobId, payload.Kind, slot.Index, slot.Device);
+        _activity.LogInformation("Job {JobId} ({Kind}{Task}) of experiment {ExperimentId} started on slot {Slot} ({Device}){Resume}",
+            a.Job.JobId, payload.Kind, payload.Task is null ? "" : $" {payload.Task}", payload.ExperimentId, slot.Index, slot.Device,
+            latest is null ? "" : $", resuming from step {latest.Step}");
+        job.Log.Info($"attempt {a.DispatchId} of {payload.Kind}{(payload.Task is null ? "" : $" {payload.Task}")} job {a.Job.JobId} " +
+                     $"on silo {SiloKey}, slot {slot.Index} ({slot.Device}, {slot.Threads} thread{(slot.Threads == 1 ? "" : "s")}), " +
+                     (latest is null ? "from scratch" : $"resuming from the checkpoint at step {latest.Step}"));
+        job.Log.Info($"config resolved: {OneLine(payload.ConfigJson)}");
 
         var work = Path.Combine(_options.WorkDirectory ?? JobOptions.DefaultWorkDirectory, $"{a.Job.JobId:N}-{a.DispatchId:N}");
         Directory.CreateDirectory(work);
@@ -234,16 +247,19 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
             // Its input is wrong: every attempt would fail the same way, so the experiment fails now, with one line.
             var reason = JobFailures.Reason(e);
             _logger.LogWarning("Job {JobId} cannot run: {Reason}", a.Job.JobId, reason);
+            job.Log.Info($"error: {reason} (the input is wrong: not retried)");
             outcome = new JobOutcome(a.Job.JobId, a.DispatchId, JobState.Failed, job.Step, job.TrainFlops, reason, Permanent: true);
         }
         catch (WorkerFailedException e)
         {
             _logger.LogWarning("Job {JobId}: attempt failed: {Reason}", a.Job.JobId, e.Message);
+            job.Log.Info($"error: {e.Message}");
             outcome = new JobOutcome(a.Job.JobId, a.DispatchId, JobState.Failed, job.Step, job.TrainFlops, e.Message);
         }
         catch (Exception e)
         {
             _logger.LogError(e, "Job {JobId} failed", a.Job.JobId);
+            job.Log.Info($"error: {e.GetType().Name}: {e.Message}");
             outcome = new JobOutcome(a.Job.JobId, a.DispatchId, JobState.Failed, job.Step, job.TrainFlops, JobFailures.Reason(e));
         }
         finally
@@ -259,7 +275,35 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
                 // Scratch space only; the next start of this job uses a fresh folder.
             }
         }
+        LogOutcome(job, payload, outcome);
         ReportOutcome(experiment, outcome);
+    }
+
+    /// <summary>The resolved config as one log line (it is stored indented).</summary>
+    private static string OneLine(string json)
+    {
+        try
+        {
+            return System.Text.Json.Nodes.JsonNode.Parse(json)?.ToJsonString() ?? "null";
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return json.ReplaceLineEndings(" ");
+        }
+    }
+
+    private void LogOutcome(RunningJob job, JobPayload payload, JobOutcome outcome)
+    {
+        var what = outcome.State switch
+        {
+            JobState.Succeeded => "succeeded",
+            JobState.Cancelled => $"cancelled ({outcome.Error})",
+            _ => $"failed{(outcome.Permanent ? "" : ", to be retried")}: {outcome.Error}",
+        };
+        job.Log.Info($"finished: {what} at step {outcome.Step}, {outcome.TrainFlops:G4} train FLOPs");
+        var level = outcome.State == JobState.Failed ? LogLevel.Warning : LogLevel.Information;
+        _activity.Log(level, "Job {JobId} ({Kind}) of experiment {ExperimentId} {Outcome} at step {Step}",
+            outcome.JobId, payload.Kind, payload.ExperimentId, what, outcome.Step);
     }
 
     private void ReportOutcome(IExperimentGrain experiment, JobOutcome outcome)

@@ -4,7 +4,7 @@ using ElectraLab.Contracts.Scheduling;
 namespace ElectraLab.Grains.Jobs;
 
 /// <summary>One dispatch on a slot: its cancellation, the progress its heartbeats report, and why it was stopped.</summary>
-internal sealed class RunningJob(JobAssignment assignment, CancellationToken stopping) : IDisposable
+internal sealed class RunningJob(JobAssignment assignment, CancellationToken stopping, JobAttemptLog? log = null) : IDisposable
 {
     private readonly CancellationTokenSource _cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
     private long _step;
@@ -12,6 +12,9 @@ internal sealed class RunningJob(JobAssignment assignment, CancellationToken sto
     private string? _reason;
 
     public JobAssignment Assignment { get; } = assignment;
+
+    /// <summary>This attempt's log, kept with the experiment.</summary>
+    public JobAttemptLog Log { get; } = log ?? new JobAttemptLog(null, assignment);
     public CancellationToken Token => _cancel.Token;
 
     /// <summary>The silo is shutting down (rather than the experiment cancelling this job).</summary>
