@@ -66,6 +66,7 @@ public static class ApiHostingExtensions
         {
             builder.UseOrleansClient(client =>
             {
+                client.AddActivityPropagation();
                 var clusterId = configuration["Orleans:ClusterId"];
                 var serviceId = configuration["Orleans:ServiceId"] ?? "electralab";
                 if (string.IsNullOrWhiteSpace(clusterId))

@@ -14,6 +14,7 @@
 //
 // Grains never wait on training: a worker grain hands an assignment to TryStart, which only queues it. Everything
 // slow happens on the slot's thread; blocking waits on grain calls happen there too, never on the Orleans scheduler.
+using System.Diagnostics;
 using System.Threading.Channels;
 using ElectraLab.Contracts;
 using ElectraLab.Contracts.Experiments;
@@ -21,6 +22,7 @@ using ElectraLab.Contracts.Scheduling;
 using ElectraLab.Contracts.Sweeps;
 using ElectraLab.Grains.Hosting;
 using ElectraLab.Grains.Jobs.Workers;
+using ElectraLab.Grains.Telemetry;
 using ElectraLab.Storage.Checkpoints;
 using ElectraLab.Storage.Logs;
 using ElectraLab.Storage.Metrics;
@@ -54,6 +56,7 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
     private readonly FinetuneEvalJobHandler _finetuneEval;
     private readonly CancellationTokenSource _stopping = new();
     private Task? _reporting;
+    private IDisposable? _observed;
 
     public JobRunner(DeviceSlots slots, IGrainFactory grains, ILocalSiloDetails silo, MetricWriter metrics,
         CheckpointStore checkpoints, EvaluationResultStore results,
@@ -93,6 +96,7 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
             runner.Thread.Start();
         }
         _reporting = Task.Run(ReportLoopAsync, CancellationToken.None);
+        _observed = PlatformTelemetry.Observe(ObserveSlots, ObserveJobs);
         return Task.CompletedTask;
     }
 
@@ -110,7 +114,16 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
             await Task.Run(() => runner.Thread?.Join(TimeSpan.FromSeconds(30)), CancellationToken.None);
         }
         if (_reporting is not null) await _reporting;
+        _observed?.Dispose();
     }
+
+    private IEnumerable<PlatformTelemetry.SlotState> ObserveSlots() =>
+        _runners.Select(r => new PlatformTelemetry.SlotState(SiloKey, r.Slot.Device, r.Current is not null || r.Pending is not null));
+
+    private IEnumerable<PlatformTelemetry.JobGauge> ObserveJobs() =>
+        _runners.Select(r => (r.Slot, Job: r.Current)).Where(r => r.Job?.Kind is not null).Select(r => new PlatformTelemetry.JobGauge(
+            r.Job!.Assignment.Job.ExperimentId, r.Job.Assignment.Job.JobId, r.Job.Kind!, SiloKey, r.Slot.Device, r.Job.Step,
+            r.Job.TrainFlops, r.Job.TokensPerSecond));
 
     /// <summary>Queues a job on its slot. False when the slot already has a job waiting (one may still be finishing).</summary>
     public bool TryStart(JobAssignment assignment)
@@ -205,6 +218,19 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
         var a = job.Assignment;
         var experiment = _grains.GetGrain<IExperimentGrain>(a.Job.ExperimentId);
         var payload = Durable(() => experiment.GetJobPayloadAsync(a.Job.JobId), "reading the job", job.Token);
+        job.Kind = KindName(payload.Kind);
+        // The attempt's span joins the trace of the sweep's submission (the experiment keeps its context), so one trace
+        // runs from POST /api/sweeps to every job attempt, its checkpoint writes and its evaluations, however much later.
+        ActivityContext.TryParse(payload.TraceParent, null, isRemote: true, out var submission);
+        using var span = PlatformTelemetry.Source.StartActivity($"job {job.Kind}", ActivityKind.Internal, submission);
+        span?.SetTag("electralab.experiment", payload.ExperimentId.ToString());
+        span?.SetTag("electralab.job", a.Job.JobId.ToString());
+        span?.SetTag("electralab.dispatch", a.DispatchId.ToString());
+        span?.SetTag("electralab.job.kind", job.Kind);
+        if (payload.Task is not null) span?.SetTag("electralab.task", payload.Task);
+        if (payload.CheckpointStep is { } evaluated) span?.SetTag("electralab.checkpoint.step", evaluated);
+        span?.SetTag("electralab.silo", SiloKey);
+        span?.SetTag("electralab.device", slot.Device);
         var latest = payload.Kind == JobKind.Pretrain
             ? Durable(() => _checkpoints.GetLatestAsync(payload.ExperimentId), "finding the latest checkpoint", job.Token)
             : null;
@@ -226,7 +252,12 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
         var work = Path.Combine(_options.WorkDirectory ?? JobOptions.DefaultWorkDirectory, $"{a.Job.JobId:N}-{a.DispatchId:N}");
         Directory.CreateDirectory(work);
         using var beats = new CancellationTokenSource();
-        var heartbeat = Task.Run(() => HeartbeatLoopAsync(experiment, job, beats.Token), CancellationToken.None);
+        Task heartbeat;
+        // Heartbeats are not part of the attempt's trace (one span every few seconds would bury it).
+        using (ExecutionContext.SuppressFlow())
+        {
+            heartbeat = Task.Run(() => HeartbeatLoopAsync(experiment, job, beats.Token), CancellationToken.None);
+        }
         JobOutcome outcome;
         try
         {
@@ -276,6 +307,9 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
             }
         }
         LogOutcome(job, payload, outcome);
+        span?.SetTag("electralab.outcome", outcome.State.ToStorageName());
+        span?.SetTag("electralab.step", outcome.Step);
+        if (outcome.State == JobState.Failed) span?.SetStatus(ActivityStatusCode.Error, outcome.Error);
         ReportOutcome(experiment, outcome);
     }
 
@@ -301,10 +335,29 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
             _ => $"failed{(outcome.Permanent ? "" : ", to be retried")}: {outcome.Error}",
         };
         job.Log.Info($"finished: {what} at step {outcome.Step}, {outcome.TrainFlops:G4} train FLOPs");
+        PlatformTelemetry.JobOutcomes.Add(1, new KeyValuePair<string, object?>("kind", job.Kind),
+            new KeyValuePair<string, object?>("state", outcome.State.ToStorageName()), new KeyValuePair<string, object?>("reason", ReasonClass(outcome)));
         var level = outcome.State == JobState.Failed ? LogLevel.Warning : LogLevel.Information;
         _activity.Log(level, "Job {JobId} ({Kind}) of experiment {ExperimentId} {Outcome} at step {Step}",
             outcome.JobId, payload.Kind, payload.ExperimentId, what, outcome.Step);
     }
+
+    private static string KindName(JobKind kind) => kind switch
+    {
+        JobKind.Pretrain => "pretrain",
+        JobKind.FinetuneEval => "finetune-eval",
+        _ => "noop",
+    };
+
+    /// <summary>Why an attempt ended, in a few words a metric label can carry (the full reason is in the job's log).</summary>
+    private static string ReasonClass(JobOutcome outcome) => outcome.State switch
+    {
+        JobState.Failed when outcome.Permanent => "input",
+        JobState.Failed when outcome.Error?.StartsWith("the worker", StringComparison.Ordinal) == true => "worker",
+        JobState.Failed => "error",
+        JobState.Cancelled => "cancelled",
+        _ => "none",
+    };
 
     private void ReportOutcome(IExperimentGrain experiment, JobOutcome outcome)
     {

@@ -1,5 +1,6 @@
 using ElectraLab.Contracts.Experiments;
 using ElectraLab.Contracts.Scheduling;
+using ElectraLab.Grains.Telemetry;
 
 namespace ElectraLab.Grains.Jobs;
 
@@ -9,6 +10,8 @@ internal sealed class RunningJob(JobAssignment assignment, CancellationToken sto
     private readonly CancellationTokenSource _cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
     private long _step;
     private double _flops;
+    private double _tokensPerSecond;
+    private long _counted = -1;
     private string? _reason;
 
     public JobAssignment Assignment { get; } = assignment;
@@ -23,10 +26,35 @@ internal sealed class RunningJob(JobAssignment assignment, CancellationToken sto
     public long Step => Interlocked.Read(ref _step);
     public double TrainFlops => Volatile.Read(ref _flops);
 
-    public void Progress(long step, double flops)
+    /// <summary>Throughput as the trainer last reported it (0 before its first metrics).</summary>
+    public double TokensPerSecond => Volatile.Read(ref _tokensPerSecond);
+
+    /// <summary>The job's kind ("pretrain", "finetune-eval", "noop") once its payload is read; null before.</summary>
+    public string? Kind { get; set; }
+
+    /// <summary>Tokens one step trains (batch × sequence length), for the cluster's token counter; 0 if unknown.</summary>
+    public long TokensPerStep { get; set; }
+
+    /// <summary>
+    /// The step and FLOPs reached. The first report is the attempt's starting point (a resumed step is not trained
+    /// again); every later one adds the steps since to the cluster's step and token counters.
+    /// </summary>
+    public void Progress(long step, double flops, double? tokensPerSecond = null)
     {
         Interlocked.Exchange(ref _step, step);
         Volatile.Write(ref _flops, flops);
+        if (tokensPerSecond is { } rate) Volatile.Write(ref _tokensPerSecond, rate);
+        var counted = Interlocked.Read(ref _counted);
+        if (counted < 0)
+        {
+            Interlocked.Exchange(ref _counted, step);
+        }
+        else if (step > counted && Interlocked.CompareExchange(ref _counted, step, counted) == counted)
+        {
+            var kind = new KeyValuePair<string, object?>("kind", Kind);
+            PlatformTelemetry.Steps.Add(step - counted, kind);
+            if (TokensPerStep > 0) PlatformTelemetry.Tokens.Add((double)(step - counted) * TokensPerStep, kind);
+        }
     }
 
     public void Cancel(string reason)

@@ -1,6 +1,7 @@
 using ElectraLab.Contracts.Experiments;
 using ElectraLab.Contracts.Scheduling;
 using ElectraLab.Grains.Hosting;
+using ElectraLab.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -145,7 +146,15 @@ public sealed class SchedulerGrain(
                 Queue.Unassign(next);
                 if (_workers.TryGetValue(slot.Silo, out var worker)) worker.Blocked.Add(slot.Index);
             }
+            else
+            {
+                PlatformTelemetry.QueueWait.Record(Math.Max(0, (assignment.AssignedAt - next.Job.EnqueuedAt).TotalSeconds),
+                    new KeyValuePair<string, object?>("team", next.Job.Team), new KeyValuePair<string, object?>("priority", next.Job.Priority),
+                    new KeyValuePair<string, object?>("kind", next.Job.Kind == JobKind.Pretrain ? "pretrain" : next.Job.Kind == JobKind.FinetuneEval ? "finetune-eval" : "noop"));
+            }
         }
+        PlatformTelemetry.SetQueue(S.Queue.GroupBy(q => (q.Job.Team, q.Job.Priority))
+            .Select(g => new PlatformTelemetry.QueueCount(g.Key.Team, g.Key.Priority, g.Count())));
     }
 
     private SlotInfo? FreeSlot() =>

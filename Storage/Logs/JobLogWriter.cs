@@ -44,6 +44,7 @@ public sealed class JobLogWriter : IAsyncDisposable
         _dataSource = dataSource;
         _logger = logger ?? NullLogger<JobLogWriter>.Instance;
         _loop = Task.Run(LoopAsync);
+        StorageInstruments.Track(this);
     }
 
     /// <summary>Lines handed over.</summary>
@@ -187,6 +188,7 @@ public sealed class JobLogWriter : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        StorageInstruments.Untrack(this);
         await _stop.CancelAsync();
         await _loop;
         using var last = new CancellationTokenSource(TimeSpan.FromSeconds(5));
