@@ -332,7 +332,8 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
         {
             JobState.Succeeded => "succeeded",
             JobState.Cancelled => $"cancelled ({outcome.Error})",
-            _ => $"failed{(outcome.Permanent ? "" : ", to be retried")}: {outcome.Error}",
+            // Whether another attempt follows is the experiment's decision (max_attempts), made after this line.
+            _ => $"failed{(outcome.Permanent ? " for good (its input)" : "")}: {outcome.Error}",
         };
         job.Log.Info($"finished: {what} at step {outcome.Step}, {outcome.TrainFlops:G4} train FLOPs");
         PlatformTelemetry.JobOutcomes.Add(1, new KeyValuePair<string, object?>("kind", job.Kind),

@@ -53,6 +53,7 @@ internal sealed class PretrainJobHandler(JobServices services)
                     {
                         services.Metrics.Write(new MetricPoint(payload.ExperimentId, name, message.Step, point, a.Job.JobId, now));
                     }
+                    job.Log.Info(ProgressLine(message.Step, message.Metrics));
                     return null;
                 case WorkerMessageTypes.Checkpoint:
                     Upload(context, message.Folder!, message.Step, message.Kind ?? Storage.Entities.Checkpoint.TrainingState);
@@ -83,6 +84,21 @@ internal sealed class PretrainJobHandler(JobServices services)
             "stopped" => job.Stopped(done.Step, done.TrainFlops),
             _ => job.Outcome(JobState.Failed, done.Step, done.TrainFlops, done.Error ?? "failed", done.Permanent),
         };
+    }
+
+    /// <summary>"step 40: mlm_loss 6.012, disc_loss 0.4312, learning_rate 0.0002, 1,234 tokens/s": one per log interval.</summary>
+    private static string ProgressLine(long step, Dictionary<string, double>? metrics)
+    {
+        var parts = new List<string>();
+        foreach (var name in new[] { "mlm_loss", "disc_loss", "disc_accuracy", "learning_rate" })
+        {
+            if (metrics?.TryGetValue(name, out var value) == true) parts.Add($"{name} {value.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)}");
+        }
+        if (metrics?.TryGetValue("tokens_per_second", out var rate) == true)
+        {
+            parts.Add($"{rate.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} tokens/s");
+        }
+        return $"step {step}: {string.Join(", ", parts)}";
     }
 
     /// <summary>train_batch_size × max_seq_length of the resolved config (the tokens one step trains); 0 if absent.</summary>
