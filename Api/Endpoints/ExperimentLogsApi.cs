@@ -19,6 +19,7 @@ public sealed record ExperimentLogs(Guid ExperimentId, IReadOnlyList<JobLogLineV
 public static class ExperimentLogsApi
 {
     private const int MaxLimit = 5000;
+    private static readonly TimeSpan EndQuiet = TimeSpan.FromSeconds(2);
 
     public static IEndpointRouteBuilder MapExperimentLogsApi(this IEndpointRouteBuilder endpoints)
     {
@@ -50,8 +51,8 @@ public static class ExperimentLogsApi
     }
 
     /// <summary>
-    /// The first page, then new lines as they land; ends once the experiment is in a final state and a read after that
-    /// found nothing new (lines queued before the end are written within a second).
+    /// The first page, then new lines as they land; ends once the experiment has been in a final state for
+    /// <see cref="EndQuiet"/> with nothing new (a silo writes queued lines within a second, after the outcome).
     /// </summary>
     private static async IAsyncEnumerable<SseItem<JobLogLineView>> Follow(Guid id, Guid team, IReadOnlyList<JobLogLineView> first,
         JobLogQueries logs, IDbContextFactory<ElectraLabDbContext> dbs, TimeSpan interval, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -63,7 +64,7 @@ public static class ExperimentLogsApi
             yield return new SseItem<JobLogLineView>(line, "line") { EventId = line.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         }
         using var timer = new PeriodicTimer(interval);
-        var quietAfterEnd = 0;
+        DateTime? quietSince = null;
         while (!cancellationToken.IsCancellationRequested)
         {
             if (!await timer.WaitForNextTickAsync(cancellationToken)) yield break;
@@ -81,9 +82,8 @@ public static class ExperimentLogsApi
                 cursor = line.Id;
                 yield return new SseItem<JobLogLineView>(line, "line") { EventId = line.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) };
             }
-            // A silo flushes its log lines every quarter second; a few quiet polls after the end catch the last of them.
-            if (ended && lines.Count == 0 && ++quietAfterEnd >= 3) yield break;
-            if (lines.Count > 0) quietAfterEnd = 0;
+            if (!ended || lines.Count > 0) quietSince = null;
+            else if ((quietSince ??= DateTime.UtcNow) <= DateTime.UtcNow - EndQuiet) yield break;
         }
     }
 }

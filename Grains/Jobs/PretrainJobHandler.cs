@@ -53,6 +53,7 @@ internal sealed class PretrainJobHandler(JobServices services)
                     {
                         services.Metrics.Write(new MetricPoint(payload.ExperimentId, name, message.Step, point, a.Job.JobId, now));
                     }
+                    job.Losses(message.Metrics);
                     job.Log.Info(ProgressLine(message.Step, message.Metrics));
                     return null;
                 case WorkerMessageTypes.Checkpoint:

@@ -29,6 +29,16 @@ internal sealed class RunningJob(JobAssignment assignment, CancellationToken sto
     /// <summary>Throughput as the trainer last reported it (0 before its first metrics).</summary>
     public double TokensPerSecond => Volatile.Read(ref _tokensPerSecond);
 
+    /// <summary>The generator's MLM loss and the discriminator's loss as last reported (NaN before the first report).</summary>
+    public (double Mlm, double Disc) Loss { get; private set; } = (double.NaN, double.NaN);
+
+    /// <summary>Keeps the losses of a metrics report for the gauges.</summary>
+    public void Losses(Dictionary<string, double>? metrics)
+    {
+        if (metrics is null) return;
+        Loss = (metrics.TryGetValue("mlm_loss", out var mlm) ? mlm : Loss.Mlm, metrics.TryGetValue("disc_loss", out var disc) ? disc : Loss.Disc);
+    }
+
     /// <summary>The job's kind ("pretrain", "finetune-eval", "noop") once its payload is read; null before.</summary>
     public string? Kind { get; set; }
 

@@ -35,7 +35,7 @@ public static class PlatformTelemetry
 
     private static readonly ConcurrentDictionary<object, Func<IEnumerable<SlotState>>> SlotSources = new();
     private static readonly ConcurrentDictionary<object, Func<IEnumerable<JobGauge>>> JobSources = new();
-    private static volatile QueueCount[] _queue = [];
+    private static readonly ConcurrentDictionary<object, QueueCount[]> Queues = new();
 
     static PlatformTelemetry()
     {
@@ -44,6 +44,8 @@ public static class PlatformTelemetry
         Meter.CreateObservableGauge("electralab.job.tokens_per_second", () => ObserveJobs(j => j.TokensPerSecond), unit: null,
             "A running pre-training job's throughput, as its trainer last reported it");
         Meter.CreateObservableGauge("electralab.job.step", () => ObserveJobs(j => j.Step), "{step}", "A running job's step");
+        Meter.CreateObservableGauge("electralab.job.loss", ObserveLosses, unit: null,
+            "A running pre-training job's losses as last reported (loss=mlm: the generator's, loss=disc: the discriminator's)");
         Meter.CreateObservableGauge("electralab.job.train_flops", () => ObserveJobs(j => j.TrainFlops), "{flop}",
             "A running job's train FLOPs so far (flops_computation.py's count)");
     }
@@ -53,7 +55,7 @@ public static class PlatformTelemetry
 
     /// <summary>A running job as the gauges see it.</summary>
     public readonly record struct JobGauge(Guid ExperimentId, Guid JobId, string Kind, string Silo, string Device, long Step,
-        double TrainFlops, double TokensPerSecond);
+        double TrainFlops, double TokensPerSecond, double MlmLoss = double.NaN, double DiscLoss = double.NaN);
 
     public readonly record struct QueueCount(string Team, int Priority, int Count);
 
@@ -66,8 +68,11 @@ public static class PlatformTelemetry
         return new Unregister(key);
     }
 
-    /// <summary>The scheduler's queue, as of its last change (reported by the silo that hosts the scheduler).</summary>
-    public static void SetQueue(IEnumerable<QueueCount> counts) => _queue = counts.ToArray();
+    /// <summary>A scheduler's queue, as of its last change (reported by the silo that hosts the scheduler).</summary>
+    public static void SetQueue(object scheduler, IEnumerable<QueueCount> counts) => Queues[scheduler] = counts.ToArray();
+
+    /// <summary>The scheduler left this silo (deactivated): another silo reports the queue from now on.</summary>
+    public static void ClearQueue(object scheduler) => Queues.TryRemove(scheduler, out _);
 
     private static IEnumerable<Measurement<int>> ObserveSlots() =>
         SlotSources.Values.SelectMany(source => source())
@@ -79,12 +84,18 @@ public static class PlatformTelemetry
             });
 
     private static IEnumerable<Measurement<int>> ObserveQueue() =>
-        _queue.Select(q => new Measurement<int>(q.Count, Tag("team", q.Team), Tag("priority", q.Priority)));
+        Queues.Values.SelectMany(queue => queue).Select(q => new Measurement<int>(q.Count, Tag("team", q.Team), Tag("priority", q.Priority)));
 
     private static IEnumerable<Measurement<double>> ObserveJobs(Func<JobGauge, double> value) =>
         JobSources.Values.SelectMany(source => source()).Select(j => new Measurement<double>(value(j),
             Tag("experiment", j.ExperimentId.ToString()), Tag("job", j.JobId.ToString()), Tag("kind", j.Kind),
             Tag("silo", j.Silo), Tag("device", j.Device)));
+
+    private static IEnumerable<Measurement<double>> ObserveLosses() =>
+        JobSources.Values.SelectMany(source => source()).SelectMany(j => new[] { ("mlm", j.MlmLoss), ("disc", j.DiscLoss) }
+            .Where(l => !double.IsNaN(l.Item2))
+            .Select(l => new Measurement<double>(l.Item2, Tag("experiment", j.ExperimentId.ToString()), Tag("job", j.JobId.ToString()),
+                Tag("kind", j.Kind), Tag("silo", j.Silo), Tag("device", j.Device), Tag("loss", l.Item1))));
 
     private static KeyValuePair<string, object?> Tag(string key, object? value) => new(key, value);
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.RegularExpressions;
 using System.Text.Json.Nodes;
 using ElectraLab.Cluster.Tests.Support;
 using ElectraLab.Contracts.Experiments;
@@ -84,6 +85,8 @@ public sealed class JobObservabilityTests(ITestOutputHelper output) : IAsyncLife
                 TimeSpan.FromSeconds(120), "tokens/s of the running job", TimeSpan.FromMilliseconds(500));
             output.WriteLine(Excerpt(running));
             Assert.True(Value(running, "electralab_job_train_flops", label) > 0);
+            Assert.True(Value(running, "electralab_job_loss", label, "loss=\"mlm\"") > 0);
+            Assert.True(Value(running, "electralab_job_loss", label, "loss=\"disc\"") > 0);
             Assert.Equal(1, Value(running, "electralab_slots", "state=\"busy\""));
 
             await Wait.UntilAsync(async () => JsonNode.Parse(await client.GetStringAsync($"/api/experiments/{experiment}"))!["summary"]!["status"]!.GetValue<string>(),
@@ -99,6 +102,13 @@ public sealed class JobObservabilityTests(ITestOutputHelper output) : IAsyncLife
             Assert.True(Value(finished, "electralab_metric_writer_written_total") >= 40 * 9);
             Assert.Null(Value(finished, "electralab_job_tokens_per_second", label));
             Assert.Equal(0, Value(finished, "electralab_slots", "state=\"busy\""));
+
+            // Every series the Grafana dashboard queries is one this silo exports (a renamed instrument breaks this).
+            var dashboard = await File.ReadAllTextAsync(Path.Combine(TestData.RepoRoot, "deploy", "grafana", "dashboards", "electralab.json"));
+            var queried = Regex.Matches(dashboard, @"\b(?:electralab|dotnet|http_server)_[a-z_]+").Select(m => m.Value).ToHashSet();
+            Assert.True(queried.Count >= 15, string.Join(", ", queried));
+            var exported = $"{running}\n{finished}";
+            Assert.All(queried, name => Assert.Matches(new Regex($"^{name}[{{ ]", RegexOptions.Multiline), exported));
 
             var logs = JsonNode.Parse(await client.GetStringAsync($"/api/experiments/{experiment}/logs"))!["lines"]!.AsArray()
                 .Select(l => $"{l!["source"]}: {l["line"]}").ToList();
