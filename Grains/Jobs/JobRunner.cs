@@ -242,9 +242,9 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
             return;
         }
         _activity.LogInformation("Job {JobId} ({Kind}{Task}) of experiment {ExperimentId} started on slot {Slot} ({Device}){Resume}",
-            a.Job.JobId, payload.Kind, payload.Task is null ? "" : $" {payload.Task}", payload.ExperimentId, slot.Index, slot.Device,
+            a.Job.JobId, job.Kind, payload.Task is null ? "" : $" {payload.Task}", payload.ExperimentId, slot.Index, slot.Device,
             latest is null ? "" : $", resuming from step {latest.Step}");
-        job.Log.Info($"attempt {a.DispatchId} of {payload.Kind}{(payload.Task is null ? "" : $" {payload.Task}")} job {a.Job.JobId} " +
+        job.Log.Info($"attempt {a.DispatchId} of {job.Kind}{(payload.Task is null ? "" : $" {payload.Task}")} job {a.Job.JobId} " +
                      $"on silo {SiloKey}, slot {slot.Index} ({slot.Device}, {slot.Threads} thread{(slot.Threads == 1 ? "" : "s")}), " +
                      (latest is null ? "from scratch" : $"resuming from the checkpoint at step {latest.Step}"));
         job.Log.Info($"config resolved: {OneLine(payload.ConfigJson)}");
@@ -340,7 +340,7 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
             new KeyValuePair<string, object?>("state", outcome.State.ToStorageName()), new KeyValuePair<string, object?>("reason", ReasonClass(outcome)));
         var level = outcome.State == JobState.Failed ? LogLevel.Warning : LogLevel.Information;
         _activity.Log(level, "Job {JobId} ({Kind}) of experiment {ExperimentId} {Outcome} at step {Step}",
-            outcome.JobId, payload.Kind, payload.ExperimentId, what, outcome.Step);
+            outcome.JobId, job.Kind, payload.ExperimentId, what, outcome.Step);
     }
 
     private static string KindName(JobKind kind) => kind switch

@@ -110,7 +110,7 @@ public class ApiHost : IAsyncLifetime
         }
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (SkipReason is not null) return;
         await Factory.DisposeAsync();
