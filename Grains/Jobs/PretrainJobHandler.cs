@@ -47,7 +47,7 @@ internal sealed class PretrainJobHandler(JobServices services)
                     return null;
                 case WorkerMessageTypes.Metrics:
                     job.Progress(message.Step, message.TrainFlops,
-                        message.Metrics?.TryGetValue("tokens_per_second", out var rate) == true ? rate : null);
+                        tokensPerSecond: message.Metrics?.TryGetValue("tokens_per_second", out var rate) == true ? rate : null);
                     var now = DateTimeOffset.UtcNow;
                     foreach (var (name, point) in message.Metrics ?? [])
                     {
