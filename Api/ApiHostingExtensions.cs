@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using ElectraLab.Api.Auth;
 using ElectraLab.Api.Endpoints;
 using ElectraLab.Api.Resilience;
+using ElectraLab.Observability;
 using ElectraLab.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
@@ -42,6 +43,7 @@ public static class ApiHostingExtensions
             if (configuration[$"Logging:LogLevel:{category}"] is null) builder.Logging.AddFilter(category, LogLevel.Warning);
         }
         services.AddElectraLabStorage(configuration);
+        builder.AddElectraLabServiceDefaults("electralab-api");
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ApiKeyCache>();
@@ -64,6 +66,7 @@ public static class ApiHostingExtensions
         {
             builder.UseOrleansClient(client =>
             {
+                client.AddActivityPropagation();
                 var clusterId = configuration["Orleans:ClusterId"];
                 var serviceId = configuration["Orleans:ServiceId"] ?? "electralab";
                 if (string.IsNullOrWhiteSpace(clusterId))
@@ -101,12 +104,14 @@ public static class ApiHostingExtensions
         app.UseAuthentication();
         app.UseAuthorization();
 
+        app.MapElectraLabDefaultEndpoints();
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference("/api/reference", o => o.WithTitle("ElectraLab API")).AllowAnonymous();
 
         var api = app.MapGroup("/api");
         api.MapSweepsApi();
         api.MapExperimentsApi();
+        api.MapExperimentLogsApi();
         api.MapLeaderboardApi();
         api.MapCheckpointsApi();
         api.MapModelsApi();

@@ -39,6 +39,7 @@ public static partial class CliApp
             TagCommand.Create(),
             TagCommand.CreateNote(),
             DownloadCommand.Create(),
+            LogsCommand.Create(),
         };
         // Ctrl+C cancels the running command, which then has this long to stop its silo and PostgreSQL cleanly.
         var invocation = new InvocationConfiguration

@@ -1,5 +1,7 @@
 using System.Net;
 using ElectraLab.Grains.Hosting;
+using ElectraLab.Observability;
+using ElectraLab.Observability.Health;
 using ElectraLab.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -34,6 +36,8 @@ public static class ElectraLabSiloHostingExtensions
         var configuration = builder.Configuration;
         // Registered before Orleans, so the schema (membership, storage, reminders) exists before the silo starts.
         builder.Services.AddElectraLabStorage(configuration);
+        builder.AddElectraLabServiceDefaults("electralab-silo");
+        builder.Services.AddHealthChecks().AddCheck<SiloActiveCheck>("silo", tags: [HealthEndpoints.ReadyTag]);
         builder.UseOrleans(silo =>
         {
             var siloPort = configuration.GetValue("Orleans:SiloPort", EndpointOptions.DEFAULT_SILO_PORT);

@@ -17,6 +17,7 @@ public sealed class ElectraLabDbContext(DbContextOptions<ElectraLabDbContext> op
     public DbSet<LeaderboardEntry> LeaderboardEntries => Set<LeaderboardEntry>();
     public DbSet<Checkpoint> Checkpoints => Set<Checkpoint>();
     public DbSet<CheckpointChunk> CheckpointChunks => Set<CheckpointChunk>();
+    public DbSet<JobLogLine> JobLogLines => Set<JobLogLine>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -115,6 +116,13 @@ public sealed class ElectraLabDbContext(DbContextOptions<ElectraLabDbContext> op
         {
             e.HasKey(c => new { c.CheckpointId, c.Index });
             e.HasOne<Checkpoint>().WithMany().HasForeignKey(c => c.CheckpointId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<JobLogLine>(e =>
+        {
+            e.HasIndex(l => new { l.ExperimentId, l.Id });
+            e.HasIndex(l => new { l.DispatchId, l.Seq }).IsUnique().HasDatabaseName("ux_job_log_lines_attempt_seq");
+            e.HasOne<Experiment>().WithMany().HasForeignKey(l => l.ExperimentId).OnDelete(DeleteBehavior.Cascade);
         });
 
         SnakeCaseNames.Apply(model);

@@ -1,5 +1,6 @@
 using ElectraLab.Storage.Auth;
 using ElectraLab.Storage.Checkpoints;
+using ElectraLab.Storage.Logs;
 using ElectraLab.Storage.Metrics;
 using ElectraLab.Storage.Platform;
 using ElectraLab.Storage.Queries;
@@ -38,6 +39,8 @@ public static class StorageServiceCollectionExtensions
             StorageDataSource.Configure(db, sp.GetRequiredService<NpgsqlDataSource>()));
         services.TryAddSingleton<StorageMigrator>();
         services.TryAddSingleton<MetricWriter>();
+        services.TryAddSingleton<JobLogWriter>();
+        services.TryAddSingleton<JobLogQueries>();
         services.TryAddSingleton<CheckpointStore>();
         services.TryAddSingleton<PlatformRows>();
         services.TryAddSingleton<EvaluationResultStore>();

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ElectraLab.Api.Auth;
+using ElectraLab.Contracts;
 using ElectraLab.Contracts.Experiments;
 using ElectraLab.Contracts.Sweeps;
 using ElectraLab.Storage;
@@ -106,6 +107,9 @@ public static class SweepsApi
         try
         {
             var submission = await cluster.GetGrain<ISweepGrain>(Guid.CreateVersion7()).SubmitAsync(spec);
+            loggers.CreateLogger(TelemetryNames.ActivityLogCategory).LogInformation(
+                "Sweep {SweepId} ({Name}) submitted by team {Team}: {Experiments} experiment(s)",
+                submission.SweepId, spec.Name, team, submission.ExperimentIds.Length);
             return TypedResults.Created($"/api/sweeps/{submission.SweepId}", new SweepCreated(submission.SweepId, submission.ExperimentIds));
         }
         catch (SweepSpecException e)

@@ -44,7 +44,9 @@ public sealed record JobPayload(
     EvaluationSpec Evaluations,
     EarlyStoppingSpec? EarlyStopping,
     CheckpointSpec Checkpoints,
-    WorkloadSpec Workload);
+    WorkloadSpec Workload,
+    // The W3C trace context of the sweep's submission: every attempt's span joins that trace (null: tracing was off).
+    string? TraceParent = null);
 
 [GenerateSerializer, Immutable, Alias("electralab.JobStarted")]
 public sealed record JobStarted(Guid JobId, Guid DispatchId, string Silo, int Slot, string Device, long? ResumedFromStep);

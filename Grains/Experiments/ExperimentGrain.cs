@@ -17,6 +17,8 @@ public sealed class ExperimentGrainState
     [Id(3)] public List<JobRecord> Jobs { get; set; } = [];
     [Id(4)] public long Step { get; set; }
     [Id(5)] public double TrainFlops { get; set; }
+    /// <summary>The trace context of the call that started the experiment (the sweep's submission), for its jobs' spans.</summary>
+    [Id(6)] public string? TraceParent { get; set; }
 }
 
 [GenerateSerializer, Alias("electralab.JobRecord")]
@@ -83,6 +85,7 @@ public sealed class ExperimentGrain(
     public async Task<JobRequest?> StartAsync(ExperimentSpec spec)
     {
         if (Lifecycle.Start(spec, DateTimeOffset.UtcNow) is not { } job) return null;
+        state.State.TraceParent = System.Diagnostics.Activity.Current?.Id;
         await state.WriteStateAsync();
         await store.SaveJobAsync(spec.ExperimentId, job.ToStatus());
         await this.RegisterOrUpdateReminder(HeartbeatReminder, CheckPeriod, CheckPeriod);
@@ -97,7 +100,7 @@ public sealed class ExperimentGrain(
         var job = Lifecycle.Find(jobId) ?? throw new KeyNotFoundException($"Experiment {Spec.ExperimentId} has no job {jobId}.");
         var spec = Spec;
         return Task.FromResult(new JobPayload(spec.ExperimentId, spec.SweepId, job.JobId, job.Kind, job.Task, job.CheckpointStep,
-            spec.ConfigJson, spec.FinetuneSeeds, spec.Evaluations, spec.EarlyStopping, spec.Checkpoints, spec.Workload));
+            spec.ConfigJson, spec.FinetuneSeeds, spec.Evaluations, spec.EarlyStopping, spec.Checkpoints, spec.Workload, S.TraceParent));
     }
 
     public async Task<bool> JobStartedAsync(JobStarted started)

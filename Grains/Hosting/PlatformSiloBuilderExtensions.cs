@@ -45,6 +45,9 @@ public static class PlatformSiloBuilderExtensions
             MetricSpillDirectory = Path.Combine(work, "metric-spill"),
         });
         services.AddElectraLabStorage(configuration);
+        // Grain calls carry the caller's trace context (W3C), so a sweep's trace runs through the grains; spans are made
+        // only while something listens (an OpenTelemetry tracer, see Observability/).
+        silo.AddActivityPropagation();
         silo.AddAdoNetGrainStorage(AdoNetStorageName, o =>
         {
             o.Invariant = "Npgsql";

@@ -28,7 +28,7 @@ internal sealed class FinetuneEvalJobHandler(JobServices services)
             SquadDataDirectory: services.Options.SquadDataDirectory, FinetuneConfigJson: payload.Evaluations.FinetuneConfigJson);
         var done = services.Workers().Run(job, slot.Threads, start, message =>
         {
-            if (message.Type == WorkerMessageTypes.Progress) job.Progress(step, 0, message.Detail);
+            if (message.Type == WorkerMessageTypes.Progress) job.Progress(step, 0, detail: message.Detail);
             return null;
         });
         switch (done.State)
@@ -41,6 +41,14 @@ internal sealed class FinetuneEvalJobHandler(JobServices services)
         var rows = (done.Scores ?? [])
             .Select(s => new EvaluationResultRow(payload.ExperimentId, step, payload.Task!, s.Metric, s.Seed, s.Value, a.Job.JobId))
             .ToList();
+        // Seeds run inside the worker, which reports their scores at the end: events on the attempt's span, not spans.
+        foreach (var score in done.Scores ?? [])
+        {
+            System.Diagnostics.Activity.Current?.AddEvent(new System.Diagnostics.ActivityEvent("seed scored", tags: new System.Diagnostics.ActivityTagsCollection
+            {
+                ["electralab.seed"] = score.Seed, ["electralab.metric"] = score.Metric, ["electralab.value"] = score.Value,
+            }));
+        }
         services.Durable(() => services.Results.AddAsync(rows), "storing evaluation results", job.Token);
         return job.Outcome(JobState.Succeeded, step, 0);
     }

@@ -14,13 +14,17 @@
 //
 // Grains never wait on training: a worker grain hands an assignment to TryStart, which only queues it. Everything
 // slow happens on the slot's thread; blocking waits on grain calls happen there too, never on the Orleans scheduler.
+using System.Diagnostics;
 using System.Threading.Channels;
+using ElectraLab.Contracts;
 using ElectraLab.Contracts.Experiments;
 using ElectraLab.Contracts.Scheduling;
 using ElectraLab.Contracts.Sweeps;
 using ElectraLab.Grains.Hosting;
 using ElectraLab.Grains.Jobs.Workers;
+using ElectraLab.Grains.Telemetry;
 using ElectraLab.Storage.Checkpoints;
+using ElectraLab.Storage.Logs;
 using ElectraLab.Storage.Metrics;
 using ElectraLab.Storage.Results;
 using Microsoft.Extensions.Logging;
@@ -45,16 +49,22 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
     private readonly JobOptions _options;
     private readonly SchedulerOptions _schedulerOptions;
     private readonly ILogger<JobRunner> _logger;
+    private readonly ILogger _activity;
+    private readonly JobLogWriter? _jobLogs;
     private readonly SlotRunner[] _runners;
     private readonly PretrainJobHandler _pretrain;
     private readonly FinetuneEvalJobHandler _finetuneEval;
     private readonly CancellationTokenSource _stopping = new();
     private Task? _reporting;
+    private IDisposable? _observed;
 
     public JobRunner(DeviceSlots slots, IGrainFactory grains, ILocalSiloDetails silo, MetricWriter metrics,
         CheckpointStore checkpoints, EvaluationResultStore results,
-        IOptions<JobOptions> options, IOptions<SchedulerOptions> schedulerOptions, ILogger<JobRunner> logger)
+        IOptions<JobOptions> options, IOptions<SchedulerOptions> schedulerOptions, ILogger<JobRunner> logger,
+        ILoggerFactory? loggerFactory = null, JobLogWriter? jobLogs = null)
     {
+        _activity = (ILogger?)loggerFactory?.CreateLogger(TelemetryNames.ActivityLogCategory) ?? logger;
+        _jobLogs = jobLogs;
         _slots = slots;
         _grains = grains;
         _silo = silo;
@@ -86,6 +96,7 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
             runner.Thread.Start();
         }
         _reporting = Task.Run(ReportLoopAsync, CancellationToken.None);
+        _observed = PlatformTelemetry.Observe(ObserveSlots, ObserveJobs);
         return Task.CompletedTask;
     }
 
@@ -103,7 +114,16 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
             await Task.Run(() => runner.Thread?.Join(TimeSpan.FromSeconds(30)), CancellationToken.None);
         }
         if (_reporting is not null) await _reporting;
+        _observed?.Dispose();
     }
+
+    private IEnumerable<PlatformTelemetry.SlotState> ObserveSlots() =>
+        _runners.Select(r => new PlatformTelemetry.SlotState(SiloKey, r.Slot.Device, r.Current is not null || r.Pending is not null));
+
+    private IEnumerable<PlatformTelemetry.JobGauge> ObserveJobs() =>
+        _runners.Select(r => (r.Slot, Job: r.Current)).Where(r => r.Job?.Kind is not null).Select(r => new PlatformTelemetry.JobGauge(
+            r.Job!.Assignment.Job.ExperimentId, r.Job.Assignment.Job.JobId, r.Job.Kind!, SiloKey, r.Slot.Device, r.Job.Step,
+            r.Job.TrainFlops, r.Job.TokensPerSecond, r.Job.Loss.Mlm, r.Job.Loss.Disc));
 
     /// <summary>Queues a job on its slot. False when the slot already has a job waiting (one may still be finishing).</summary>
     public bool TryStart(JobAssignment assignment)
@@ -169,7 +189,7 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
         while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             if (!reader.TryRead(out var assignment)) continue;
-            var job = new RunningJob(assignment, _stopping.Token);
+            var job = new RunningJob(assignment, _stopping.Token, new JobAttemptLog(_jobLogs, assignment));
             lock (runner)
             {
                 runner.Current = job;
@@ -198,6 +218,19 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
         var a = job.Assignment;
         var experiment = _grains.GetGrain<IExperimentGrain>(a.Job.ExperimentId);
         var payload = Durable(() => experiment.GetJobPayloadAsync(a.Job.JobId), "reading the job", job.Token);
+        job.Kind = KindName(payload.Kind);
+        // The attempt's span joins the trace of the sweep's submission (the experiment keeps its context), so one trace
+        // runs from POST /api/sweeps to every job attempt, its checkpoint writes and its evaluations, however much later.
+        ActivityContext.TryParse(payload.TraceParent, null, isRemote: true, out var submission);
+        using var span = PlatformTelemetry.Source.StartActivity($"job {job.Kind}", ActivityKind.Internal, submission);
+        span?.SetTag("electralab.experiment", payload.ExperimentId.ToString());
+        span?.SetTag("electralab.job", a.Job.JobId.ToString());
+        span?.SetTag("electralab.dispatch", a.DispatchId.ToString());
+        span?.SetTag("electralab.job.kind", job.Kind);
+        if (payload.Task is not null) span?.SetTag("electralab.task", payload.Task);
+        if (payload.CheckpointStep is { } evaluated) span?.SetTag("electralab.checkpoint.step", evaluated);
+        span?.SetTag("electralab.silo", SiloKey);
+        span?.SetTag("electralab.device", slot.Device);
         var latest = payload.Kind == JobKind.Pretrain
             ? Durable(() => _checkpoints.GetLatestAsync(payload.ExperimentId), "finding the latest checkpoint", job.Token)
             : null;
@@ -208,12 +241,23 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
             ReportOutcome(experiment, new JobOutcome(a.Job.JobId, a.DispatchId, JobState.Cancelled, 0, 0, "stale dispatch"));
             return;
         }
-        _logger.LogInformation("Job {JobId} ({Kind}) started on slot {Slot} ({Device})", a.Job.JobId, payload.Kind, slot.Index, slot.Device);
+        _activity.LogInformation("Job {JobId} ({Kind}{Task}) of experiment {ExperimentId} started on slot {Slot} ({Device}){Resume}",
+            a.Job.JobId, job.Kind, payload.Task is null ? "" : $" {payload.Task}", payload.ExperimentId, slot.Index, slot.Device,
+            latest is null ? "" : $", resuming from step {latest.Step}");
+        job.Log.Info($"attempt {a.DispatchId} of {job.Kind}{(payload.Task is null ? "" : $" {payload.Task}")} job {a.Job.JobId} " +
+                     $"on silo {SiloKey}, slot {slot.Index} ({slot.Device}, {slot.Threads} thread{(slot.Threads == 1 ? "" : "s")}), " +
+                     (latest is null ? "from scratch" : $"resuming from the checkpoint at step {latest.Step}"));
+        job.Log.Info($"config resolved: {OneLine(payload.ConfigJson)}");
 
         var work = Path.Combine(_options.WorkDirectory ?? JobOptions.DefaultWorkDirectory, $"{a.Job.JobId:N}-{a.DispatchId:N}");
         Directory.CreateDirectory(work);
         using var beats = new CancellationTokenSource();
-        var heartbeat = Task.Run(() => HeartbeatLoopAsync(experiment, job, beats.Token), CancellationToken.None);
+        Task heartbeat;
+        // Heartbeats are not part of the attempt's trace (one span every few seconds would bury it).
+        using (ExecutionContext.SuppressFlow())
+        {
+            heartbeat = Task.Run(() => HeartbeatLoopAsync(experiment, job, beats.Token), CancellationToken.None);
+        }
         JobOutcome outcome;
         try
         {
@@ -234,16 +278,19 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
             // Its input is wrong: every attempt would fail the same way, so the experiment fails now, with one line.
             var reason = JobFailures.Reason(e);
             _logger.LogWarning("Job {JobId} cannot run: {Reason}", a.Job.JobId, reason);
+            job.Log.Info($"error: {reason} (the input is wrong: not retried)");
             outcome = new JobOutcome(a.Job.JobId, a.DispatchId, JobState.Failed, job.Step, job.TrainFlops, reason, Permanent: true);
         }
         catch (WorkerFailedException e)
         {
             _logger.LogWarning("Job {JobId}: attempt failed: {Reason}", a.Job.JobId, e.Message);
+            job.Log.Info($"error: {e.Message}");
             outcome = new JobOutcome(a.Job.JobId, a.DispatchId, JobState.Failed, job.Step, job.TrainFlops, e.Message);
         }
         catch (Exception e)
         {
             _logger.LogError(e, "Job {JobId} failed", a.Job.JobId);
+            job.Log.Info($"error: {e.GetType().Name}: {e.Message}");
             outcome = new JobOutcome(a.Job.JobId, a.DispatchId, JobState.Failed, job.Step, job.TrainFlops, JobFailures.Reason(e));
         }
         finally
@@ -259,8 +306,59 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
                 // Scratch space only; the next start of this job uses a fresh folder.
             }
         }
+        LogOutcome(job, payload, outcome);
+        span?.SetTag("electralab.outcome", outcome.State.ToStorageName());
+        span?.SetTag("electralab.step", outcome.Step);
+        if (outcome.State == JobState.Failed) span?.SetStatus(ActivityStatusCode.Error, outcome.Error);
         ReportOutcome(experiment, outcome);
     }
+
+    /// <summary>The resolved config as one log line (it is stored indented).</summary>
+    private static string OneLine(string json)
+    {
+        try
+        {
+            return System.Text.Json.Nodes.JsonNode.Parse(json)?.ToJsonString() ?? "null";
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return json.ReplaceLineEndings(" ");
+        }
+    }
+
+    private void LogOutcome(RunningJob job, JobPayload payload, JobOutcome outcome)
+    {
+        var what = outcome.State switch
+        {
+            JobState.Succeeded => "succeeded",
+            JobState.Cancelled => $"cancelled ({outcome.Error})",
+            // Whether another attempt follows is the experiment's decision (max_attempts), made after this line.
+            _ => $"failed{(outcome.Permanent ? " for good (its input)" : "")}: {outcome.Error}",
+        };
+        job.Log.Info($"finished: {what} at step {outcome.Step}, {outcome.TrainFlops:G4} train FLOPs");
+        PlatformTelemetry.JobOutcomes.Add(1, new KeyValuePair<string, object?>("kind", job.Kind),
+            new KeyValuePair<string, object?>("state", outcome.State.ToStorageName()), new KeyValuePair<string, object?>("reason", ReasonClass(outcome)));
+        var level = outcome.State == JobState.Failed ? LogLevel.Warning : LogLevel.Information;
+        _activity.Log(level, "Job {JobId} ({Kind}) of experiment {ExperimentId} {Outcome} at step {Step}",
+            outcome.JobId, job.Kind, payload.ExperimentId, what, outcome.Step);
+    }
+
+    private static string KindName(JobKind kind) => kind switch
+    {
+        JobKind.Pretrain => "pretrain",
+        JobKind.FinetuneEval => "finetune-eval",
+        _ => "noop",
+    };
+
+    /// <summary>Why an attempt ended, in a few words a metric label can carry (the full reason is in the job's log).</summary>
+    private static string ReasonClass(JobOutcome outcome) => outcome.State switch
+    {
+        JobState.Failed when outcome.Permanent => "input",
+        JobState.Failed when outcome.Error?.StartsWith("the worker", StringComparison.Ordinal) == true => "worker",
+        JobState.Failed => "error",
+        JobState.Cancelled => "cancelled",
+        _ => "none",
+    };
 
     private void ReportOutcome(IExperimentGrain experiment, JobOutcome outcome)
     {

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using ElectraLab.Contracts.Experiments;
 using ElectraLab.Contracts.Scheduling;
 using ElectraLab.Contracts.Sweeps;
 using ElectraLab.Grains.Jobs.Workers;
+using ElectraLab.Grains.Telemetry;
 using ElectraLab.Storage.Checkpoints;
 using ElectraLab.Storage.Metrics;
 using Microsoft.Extensions.Logging;
@@ -20,6 +22,7 @@ internal sealed class PretrainJobHandler(JobServices services)
     {
         var (slot, job, payload, work) = context;
         var a = context.Assignment;
+        job.TokensPerStep = TokensPerStep(payload.ConfigJson);
         string? resume = null;
         if (latest is not null)
         {
@@ -43,12 +46,15 @@ internal sealed class PretrainJobHandler(JobServices services)
                     job.Progress(message.Step, message.TrainFlops);
                     return null;
                 case WorkerMessageTypes.Metrics:
-                    job.Progress(message.Step, message.TrainFlops);
+                    job.Progress(message.Step, message.TrainFlops,
+                        tokensPerSecond: message.Metrics?.TryGetValue("tokens_per_second", out var rate) == true ? rate : null);
                     var now = DateTimeOffset.UtcNow;
                     foreach (var (name, point) in message.Metrics ?? [])
                     {
                         services.Metrics.Write(new MetricPoint(payload.ExperimentId, name, message.Step, point, a.Job.JobId, now));
                     }
+                    job.Losses(message.Metrics);
+                    job.Log.Info(ProgressLine(message.Step, message.Metrics));
                     return null;
                 case WorkerMessageTypes.Checkpoint:
                     Upload(context, message.Folder!, message.Step, message.Kind ?? Storage.Entities.Checkpoint.TrainingState);
@@ -81,6 +87,35 @@ internal sealed class PretrainJobHandler(JobServices services)
         };
     }
 
+    /// <summary>"step 40: mlm_loss 6.012, disc_loss 0.4312, learning_rate 0.0002, 1,234 tokens/s": one per log interval.</summary>
+    private static string ProgressLine(long step, Dictionary<string, double>? metrics)
+    {
+        var parts = new List<string>();
+        foreach (var name in new[] { "mlm_loss", "disc_loss", "disc_accuracy", "learning_rate" })
+        {
+            if (metrics?.TryGetValue(name, out var value) == true) parts.Add($"{name} {value.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)}");
+        }
+        if (metrics?.TryGetValue("tokens_per_second", out var rate) == true)
+        {
+            parts.Add($"{rate.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} tokens/s");
+        }
+        return $"step {step}: {string.Join(", ", parts)}";
+    }
+
+    /// <summary>train_batch_size × max_seq_length of the resolved config (the tokens one step trains); 0 if absent.</summary>
+    private static long TokensPerStep(string configJson)
+    {
+        try
+        {
+            var config = System.Text.Json.Nodes.JsonNode.Parse(configJson);
+            return (config?["train_batch_size"]?.GetValue<long>() ?? 0) * (config?["max_seq_length"]?.GetValue<long>() ?? 0);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>The run stops here with the metrics it wrote so far, all of them stored.</summary>
     private JobOutcome FlushThen(JobOutcome outcome, RunningJob job)
     {
@@ -98,9 +133,18 @@ internal sealed class PretrainJobHandler(JobServices services)
         var (_, job, payload, _) = context;
         // A silo shutting down still stores the checkpoint its worker wrote on the way out.
         var token = job.SiloStopping ? CancellationToken.None : job.Token;
+        // A child of the attempt's span (this runs on the slot's thread, inside it); the metric flush belongs to it.
+        using var span = PlatformTelemetry.Source.StartActivity("checkpoint write");
+        span?.SetTag("electralab.checkpoint.step", step);
+        span?.SetTag("electralab.checkpoint.kind", kind);
+        var clock = Stopwatch.StartNew();
         services.Metrics.FlushAsync(token).GetAwaiter().GetResult();
-        services.Durable(() => CheckpointTransfer.UploadAsync(services.Checkpoints, payload.ExperimentId, step, kind, folder, job.Assignment.Job.JobId),
+        var stored = services.Durable(() => CheckpointTransfer.UploadAsync(services.Checkpoints, payload.ExperimentId, step, kind, folder, job.Assignment.Job.JobId),
             $"uploading the step-{step} checkpoint", token);
+        var kindTag = new KeyValuePair<string, object?>("kind", kind);
+        PlatformTelemetry.CheckpointWriteDuration.Record(clock.Elapsed.TotalSeconds, kindTag);
+        PlatformTelemetry.CheckpointBytes.Add(stored.Bytes, kindTag);
+        span?.SetTag("electralab.checkpoint.bytes", stored.Bytes);
         if (kind == Storage.Entities.Checkpoint.TrainingState)
         {
             services.Durable(() => services.Checkpoints.ApplyRetentionAsync(payload.ExperimentId, new RetentionPolicy(payload.Checkpoints.KeepLast)),

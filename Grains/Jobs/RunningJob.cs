@@ -1,18 +1,24 @@
 using ElectraLab.Contracts.Experiments;
 using ElectraLab.Contracts.Scheduling;
+using ElectraLab.Grains.Telemetry;
 
 namespace ElectraLab.Grains.Jobs;
 
 /// <summary>One dispatch on a slot: its cancellation, the progress its heartbeats report, and why it was stopped.</summary>
-internal sealed class RunningJob(JobAssignment assignment, CancellationToken stopping) : IDisposable
+internal sealed class RunningJob(JobAssignment assignment, CancellationToken stopping, JobAttemptLog? log = null) : IDisposable
 {
     private readonly CancellationTokenSource _cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
     private long _step;
     private double _flops;
+    private double _tokensPerSecond;
+    private long _counted = -1;
     private string? _reason;
     private string? _detail;
 
     public JobAssignment Assignment { get; } = assignment;
+
+    /// <summary>This attempt's log, kept with the experiment.</summary>
+    public JobAttemptLog Log { get; } = log ?? new JobAttemptLog(null, assignment);
     public CancellationToken Token => _cancel.Token;
 
     /// <summary>The silo is shutting down (rather than the experiment cancelling this job).</summary>
@@ -24,11 +30,46 @@ internal sealed class RunningJob(JobAssignment assignment, CancellationToken sto
     /// <summary>What the job is doing in words, when its kind says more than a step (fine-tuning: task, seed, phase).</summary>
     public string? Detail => Volatile.Read(ref _detail);
 
-    public void Progress(long step, double flops, string? detail = null)
+    /// <summary>Throughput as the trainer last reported it (0 before its first metrics).</summary>
+    public double TokensPerSecond => Volatile.Read(ref _tokensPerSecond);
+
+    /// <summary>The generator's MLM loss and the discriminator's loss as last reported (NaN before the first report).</summary>
+    public (double Mlm, double Disc) Loss { get; private set; } = (double.NaN, double.NaN);
+
+    /// <summary>Keeps the losses of a metrics report for the gauges.</summary>
+    public void Losses(Dictionary<string, double>? metrics)
+    {
+        if (metrics is null) return;
+        Loss = (metrics.TryGetValue("mlm_loss", out var mlm) ? mlm : Loss.Mlm, metrics.TryGetValue("disc_loss", out var disc) ? disc : Loss.Disc);
+    }
+
+    /// <summary>The job's kind ("pretrain", "finetune-eval", "noop") once its payload is read; null before.</summary>
+    public string? Kind { get; set; }
+
+    /// <summary>Tokens one step trains (batch × sequence length), for the cluster's token counter; 0 if unknown.</summary>
+    public long TokensPerStep { get; set; }
+
+    /// <summary>
+    /// The step and FLOPs reached. The first report is the attempt's starting point (a resumed step is not trained
+    /// again); every later one adds the steps since to the cluster's step and token counters.
+    /// </summary>
+    public void Progress(long step, double flops, double? tokensPerSecond = null, string? detail = null)
     {
         Interlocked.Exchange(ref _step, step);
         Volatile.Write(ref _flops, flops);
         if (detail is not null) Volatile.Write(ref _detail, detail);
+        if (tokensPerSecond is { } rate) Volatile.Write(ref _tokensPerSecond, rate);
+        var counted = Interlocked.Read(ref _counted);
+        if (counted < 0)
+        {
+            Interlocked.Exchange(ref _counted, step);
+        }
+        else if (step > counted && Interlocked.CompareExchange(ref _counted, step, counted) == counted)
+        {
+            var kind = new KeyValuePair<string, object?>("kind", Kind);
+            PlatformTelemetry.Steps.Add(step - counted, kind);
+            if (TokensPerStep > 0) PlatformTelemetry.Tokens.Add((double)(step - counted) * TokensPerStep, kind);
+        }
     }
 
     public void Cancel(string reason)

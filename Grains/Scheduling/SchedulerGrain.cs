@@ -1,6 +1,7 @@
 using ElectraLab.Contracts.Experiments;
 using ElectraLab.Contracts.Scheduling;
 using ElectraLab.Grains.Hosting;
+using ElectraLab.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -39,6 +40,8 @@ public sealed class SchedulerGrain(
     private readonly SchedulerOptions _options = options.Value;
     private readonly Dictionary<string, Worker> _workers = [];
     private readonly HashSet<Guid> _released = [];
+    /// <summary>Every (team, priority) queued since activation: reported as 0 once empty, so a queue that drains shows 0, not nothing.</summary>
+    private readonly HashSet<(string Team, int Priority)> _queueLabels = [];
     private bool _dirty;
 
     private SchedulerGrainState S => state.State;
@@ -53,6 +56,7 @@ public sealed class SchedulerGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        PlatformTelemetry.ClearQueue(this);
         if (_dirty) await state.WriteStateAsync(cancellationToken);
     }
 
@@ -70,6 +74,7 @@ public sealed class SchedulerGrain(
 
     private void Add(JobRequest job)
     {
+        _queueLabels.Add((job.Team, job.Priority));
         if (Queue.Add(job)) _dirty = true;
     }
 
@@ -145,7 +150,16 @@ public sealed class SchedulerGrain(
                 Queue.Unassign(next);
                 if (_workers.TryGetValue(slot.Silo, out var worker)) worker.Blocked.Add(slot.Index);
             }
+            else
+            {
+                PlatformTelemetry.QueueWait.Record(Math.Max(0, (assignment.AssignedAt - next.Job.EnqueuedAt).TotalSeconds),
+                    new KeyValuePair<string, object?>("team", next.Job.Team), new KeyValuePair<string, object?>("priority", next.Job.Priority),
+                    new KeyValuePair<string, object?>("kind", next.Job.Kind == JobKind.Pretrain ? "pretrain" : next.Job.Kind == JobKind.FinetuneEval ? "finetune-eval" : "noop"));
+            }
         }
+        var counts = S.Queue.GroupBy(q => (q.Job.Team, q.Job.Priority)).ToDictionary(g => g.Key, g => g.Count());
+        _queueLabels.UnionWith(counts.Keys);
+        PlatformTelemetry.SetQueue(this, _queueLabels.Select(l => new PlatformTelemetry.QueueCount(l.Team, l.Priority, counts.GetValueOrDefault(l))));
     }
 
     private SlotInfo? FreeSlot() =>

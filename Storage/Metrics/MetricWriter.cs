@@ -61,6 +61,7 @@ public sealed class MetricWriter : IAsyncDisposable
         _accepted = new long[lanes];
         _persisted = new long[lanes];
         _flushers = Enumerable.Range(0, lanes).Select(lane => Task.Run(() => FlushLoopAsync(lane))).ToArray();
+        StorageInstruments.Track(this);
     }
 
     /// <summary>Points that reached the database (replayed duplicates excluded).</summary>
@@ -130,6 +131,7 @@ public sealed class MetricWriter : IAsyncDisposable
     {
         if (_disposing) return;
         _disposing = true;
+        StorageInstruments.Untrack(this);
         foreach (var lane in _lanes)
         {
             lane.Writer.TryComplete();

@@ -393,6 +393,58 @@ namespace ElectraLab.Storage.Migrations
                         });
                 });
 
+            modelBuilder.Entity("ElectraLab.Storage.Entities.JobLogLine", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<Guid>("DispatchId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("dispatch_id");
+
+                    b.Property<Guid>("ExperimentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("experiment_id");
+
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("job_id");
+
+                    b.Property<string>("Line")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("line");
+
+                    b.Property<long>("Seq")
+                        .HasColumnType("bigint")
+                        .HasColumnName("seq");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("source");
+
+                    b.Property<DateTimeOffset>("Time")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("time");
+
+                    b.HasKey("Id")
+                        .HasName("pk_job_log_lines");
+
+                    b.HasIndex("DispatchId", "Seq")
+                        .IsUnique()
+                        .HasDatabaseName("ux_job_log_lines_attempt_seq");
+
+                    b.HasIndex("ExperimentId", "Id")
+                        .HasDatabaseName("ix_job_log_lines_experiment_id_id");
+
+                    b.ToTable("job_log_lines");
+                });
+
             modelBuilder.Entity("ElectraLab.Storage.Entities.LeaderboardEntry", b =>
                 {
                     b.Property<Guid>("ExperimentId")
@@ -700,6 +752,16 @@ namespace ElectraLab.Storage.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_jobs_experiments_experiment_id");
+                });
+
+            modelBuilder.Entity("ElectraLab.Storage.Entities.JobLogLine", b =>
+                {
+                    b.HasOne("ElectraLab.Storage.Entities.Experiment", null)
+                        .WithMany()
+                        .HasForeignKey("ExperimentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_job_log_lines_experiments_experiment_id");
                 });
 
             modelBuilder.Entity("ElectraLab.Storage.Entities.LeaderboardEntry", b =>

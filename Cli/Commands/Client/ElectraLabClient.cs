@@ -94,6 +94,37 @@ public sealed class ElectraLabClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// Opens a Server-Sent Events stream (GET with Accept text/event-stream) and yields each event's data, until the
+    /// server ends the stream; a failure answer becomes a <see cref="ClientException"/> as in <see cref="SendAsync"/>.
+    /// </summary>
+    public async IAsyncEnumerable<string> EventsAsync(string path, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new ClientException($"cannot reach {Server} ({e.Message}); start the local stack with `electralab up` or pass --server");
+        }
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new ClientException(Describe(request, response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken)));
+            }
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+            await foreach (var item in System.Net.ServerSentEvents.SseParser.Create(stream).EnumerateAsync(cancellationToken))
+            {
+                yield return item.Data;
+            }
+        }
+    }
+
     private static string Describe(HttpRequestMessage request, HttpStatusCode status, string body)
     {
         var what = $"{request.Method} {request.RequestUri}: {(int)status} {status}";

@@ -1,8 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
+using ElectraLab.Contracts;
 using ElectraLab.Silo;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace ElectraLab.Cli.Commands.Stack;
 
@@ -134,6 +136,13 @@ public sealed class EmbeddedStack : IAsyncDisposable
             ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Error",
             ["Logging:LogLevel:Orleans"] = "Error",
+            [$"Logging:LogLevel:{TelemetryNames.ActivityLogCategory}"] = settings.ShowActivity ? "Information" : "Warning",
+        });
+        // One line per entry, with the time: the activity lines of `up` read as a log.
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
         });
         builder.Configuration["Orleans:PrimarySiloPort"] = builder.Configuration["Orleans:SiloPort"];
         return ElectraLabHost.Build(builder);

@@ -4,7 +4,11 @@ namespace ElectraLab.Cli.Commands.Stack;
 
 /// <summary>Where the embedded default keeps its state and which ports it takes; shared by `up` and `demo`.</summary>
 public sealed record StackSettings(string DataRoot, string PgData, int PgPort, int HttpPort, bool MayInstall, string? SharedDirectory,
-    int CpuSlots, int ThreadsPerSlot);
+    int CpuSlots, int ThreadsPerSlot)
+{
+    /// <summary>Print a line per submission, job start, finish and failure (`up`; the demo's console belongs to its progress bars).</summary>
+    public bool ShowActivity { get; init; }
+}
 
 /// <summary>The command-line options of the embedded default.</summary>
 public sealed class StackOptions

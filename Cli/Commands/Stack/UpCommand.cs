@@ -19,7 +19,7 @@ public static class UpCommand
             var output = parse.InvocationConfiguration.Output;
             var httpPort = parse.GetValue(port);
             if (httpPort is < 1 or > 65535) throw new UserInputException("--port must be between 1 and 65535");
-            var settings = stackOptions.Read(parse, httpPort);
+            var settings = stackOptions.Read(parse, httpPort) with { ShowActivity = true };
             await using var stack = await EmbeddedStack.StartAsync(settings, output, cancellation);
             new ClientSettings(stack.Server.ToString().TrimEnd('/'), stack.ApiKey).Save();
             output.WriteLine($"logged in as team '{EmbeddedStack.Team}' (saved in {ClientSettings.FilePath})");

@@ -7,7 +7,8 @@ namespace ElectraLab.Grains.Jobs.Workers;
 
 /// <summary>
 /// The silo's end of one worker process: starts it, writes to its stdin, and turns its stdout into protocol messages
-/// (other stdout lines and all of stderr go to the silo's log, and the last lines are kept for a failure reason).
+/// (other stdout lines and all of stderr go to the silo's log and the attempt's, and the last lines are kept for a
+/// failure reason).
 /// </summary>
 internal sealed class WorkerProcess : IDisposable
 {
@@ -15,15 +16,17 @@ internal sealed class WorkerProcess : IDisposable
     private readonly Process _process;
     private readonly ILogger _logger;
     private readonly string _name;
+    private readonly Action<string, string>? _onLine;
     private readonly BlockingCollection<WorkerMessage> _messages = new();
     private readonly Queue<string> _tail = new();
     private readonly Thread _stdout;
     private readonly Thread _stderr;
     private DateTime _lastHeard = DateTime.UtcNow;
 
-    private WorkerProcess(Process process, ILogger logger, string name)
+    private WorkerProcess(Process process, ILogger logger, string name, Action<string, string>? onLine)
     {
         _process = process;
+        _onLine = onLine;
         _logger = logger;
         _name = name;
         _stdout = new Thread(ReadMessages) { IsBackground = true, Name = $"{name}-stdout" };
@@ -37,7 +40,8 @@ internal sealed class WorkerProcess : IDisposable
     /// <summary>How long since the worker last sent a message (or started).</summary>
     public TimeSpan IdleFor => DateTime.UtcNow - _lastHeard;
 
-    public static WorkerProcess Start(WorkerCommand command, int threads, ILogger logger, string name)
+    /// <param name="onLine">Receives each log line (source "stdout" or "stderr", the line); must not block.</param>
+    public static WorkerProcess Start(WorkerCommand command, int threads, ILogger logger, string name, Action<string, string>? onLine = null)
     {
         var info = new ProcessStartInfo(command.FileName)
         {
@@ -53,7 +57,7 @@ internal sealed class WorkerProcess : IDisposable
         info.Environment["MKL_NUM_THREADS"] = threadCount;
         info.Environment["DOTNET_gcServer"] = "0";
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start the worker {command}");
-        return new WorkerProcess(process, logger, name);
+        return new WorkerProcess(process, logger, name, onLine);
     }
 
     public void Send(WorkerMessage message)
@@ -143,7 +147,7 @@ internal sealed class WorkerProcess : IDisposable
                     _logger.LogWarning("{Worker}: unreadable protocol line ({Error})", _name, e.Message);
                     continue;
                 }
-                if (message is null) Remember(line);
+                if (message is null) Remember("stdout", line);
                 else _messages.Add(message);
             }
         }
@@ -159,7 +163,7 @@ internal sealed class WorkerProcess : IDisposable
     {
         try
         {
-            while (_process.StandardError.ReadLine() is { } line) Remember(line);
+            while (_process.StandardError.ReadLine() is { } line) Remember("stderr", line);
         }
         catch (IOException)
         {
@@ -167,9 +171,10 @@ internal sealed class WorkerProcess : IDisposable
         }
     }
 
-    private void Remember(string line)
+    private void Remember(string source, string line)
     {
         if (line.Length == 0) return;
+        _onLine?.Invoke(source, line);
         _logger.LogInformation("{Worker}: {Line}", _name, line);
         lock (_tail)
         {

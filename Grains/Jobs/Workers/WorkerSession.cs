@@ -17,7 +17,9 @@ internal sealed class WorkerSession(WorkerCommand command, JobOptions options, I
     public WorkerMessage Run(RunningJob job, int threads, WorkerStart start, Func<WorkerMessage, WorkerMessage?> onMessage)
     {
         var name = $"worker {job.Assignment.Job.JobId.ToString()[..8]}";
-        using var worker = WorkerProcess.Start(command, threads, logger, name);
+        // Before the start: the worker's first lines may arrive before this thread could write anything after it.
+        job.Log.Info($"starting a worker process ({threads} thread{(threads == 1 ? "" : "s")})");
+        using var worker = WorkerProcess.Start(command, threads, logger, name, job.Log.Write);
         logger.LogInformation("Job {JobId}: worker process {Pid} started ({Kind})", job.Assignment.Job.JobId, worker.Id, start.Kind);
         worker.Send(new WorkerMessage(WorkerMessageTypes.Start) { Start = start });
         DateTime? cancelledAt = null;

@@ -42,6 +42,9 @@ public class ApiHost : IAsyncLifetime
     /// <summary>Extra API settings a test class wants (set before the fixture starts).</summary>
     public Dictionary<string, string?> Settings { get; } = [];
 
+    /// <summary>Extra services for the API host (e.g. a telemetry exporter), applied after the API's own.</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
+
     /// <summary>Serve on a loopback Kestrel port (for browsers, the CLI and latency), not only the in-memory server.</summary>
     public bool Kestrel { get; init; }
 
@@ -66,6 +69,7 @@ public class ApiHost : IAsyncLifetime
         };
         var builder = new InProcessTestClusterBuilder(1);
         builder.Options.ServiceId = $"api-tests-{Guid.NewGuid():N}";
+        builder.ConfigureClient(client => client.AddActivityPropagation());
         builder.ConfigureSiloHost((_, host) =>
         {
             host.Configuration.AddInMemoryCollection(siloConfig);
@@ -90,6 +94,7 @@ public class ApiHost : IAsyncLifetime
             {
                 services.AddSingleton(Cluster);
                 services.AddSingleton<IGrainFactory>(Cluster);
+                ConfigureServices?.Invoke(services);
             });
         });
         if (Kestrel)
@@ -105,7 +110,7 @@ public class ApiHost : IAsyncLifetime
         }
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (SkipReason is not null) return;
         await Factory.DisposeAsync();

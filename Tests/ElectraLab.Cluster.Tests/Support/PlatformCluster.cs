@@ -36,6 +36,8 @@ public sealed class PlatformCluster : IAsyncDisposable
         var builder = new InProcessTestClusterBuilder((short)silos);
         // Grain state and reminders are keyed by the service id: a second cluster with the same id takes over the first's.
         if (serviceId is not null) builder.Options.ServiceId = serviceId;
+        // The client carries the caller's trace context into grain calls, as the API's client does.
+        builder.ConfigureClient(client => client.AddActivityPropagation());
         builder.ConfigureSiloHost((_, host) =>
         {
             host.Configuration.AddInMemoryCollection(config);
