@@ -221,6 +221,7 @@
         failure.textContent = s.failureReason ? 'Failed: ' + s.failureReason : '';
         renderAnnotations(s);
         renderCheckpoints(x.checkpoints);
+        await renderLog();
         const results = document.querySelector('#results tbody');
         results.replaceChildren(...x.results.map(r => row([r.task, r.metric, r.checkpointStep, r.seed, fmt.score(r.value)], 2)));
         const jobs = document.querySelector('#jobs tbody');
@@ -270,6 +271,15 @@
         document.getElementById('saved').textContent = 'saved';
       } catch (err) { showError(err); }
     });
+
+    // The newest lines of the job logs (every attempt's runner lines and its worker's output), oldest first.
+    async function renderLog() {
+      const log = await api(`/api/experiments/${id}/logs?tail=500`);
+      const pre = document.getElementById('log');
+      const atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+      pre.textContent = log.lines.map(l => `${fmt.date(l.time)}  ${l.source.padEnd(6)} ${l.line}`).join('\n') || 'No log lines yet.';
+      if (atBottom) pre.scrollTop = pre.scrollHeight;
+    }
 
     function renderCheckpoints(checkpoints) {
       document.querySelector('#checkpoints tbody').replaceChildren(...(checkpoints || []).map(c => {

@@ -168,6 +168,13 @@ public sealed class BrowserTests(KestrelApiHost host) : IClassFixture<KestrelApi
         }
         await host.Service<Storage.Checkpoints.CheckpointStore>().WriteAsync(experiment.Id, 300, Storage.Entities.Checkpoint.TrainingState,
             new MemoryStream(new byte[4096]));
+        await using (var logs = new Storage.Logs.JobLogWriter(host.Service<Npgsql.NpgsqlDataSource>()))
+        {
+            var job = Guid.NewGuid();
+            logs.Append(new(experiment.Id, job, Guid.NewGuid(), 1, DateTimeOffset.UtcNow, "runner", "attempt 1 on slot 0 (cpu)"));
+            logs.Append(new(experiment.Id, job, Guid.NewGuid(), 2, DateTimeOffset.UtcNow, "stderr", "cannot run: no GLUE data for RTE"));
+            Assert.True(await logs.FlushAsync());
+        }
         await using var browser = await LaunchAsync();
         var page = await NewPageAsync(browser, team.Key);
 
@@ -175,6 +182,9 @@ public sealed class BrowserTests(KestrelApiHost host) : IClassFixture<KestrelApi
         await page.WaitForSelectorAsync("#curve-chosen polyline");
         Assert.Contains("no GLUE data for RTE", await page.Locator("#failure").InnerTextAsync());
         Assert.Equal(1, await page.Locator("#checkpoints tr.checkpoint-row").CountAsync());
+        var logText = await page.Locator("#log").TextContentAsync();
+        Assert.Contains("attempt 1 on slot 0 (cpu)", logText);
+        Assert.Contains("cannot run: no GLUE data for RTE", logText);
         Assert.Equal(["disc_loss", "mlm_loss"], await page.Locator("#metric-choice option").AllInnerTextsAsync());
         Assert.Equal("old", await page.Locator("#tags").InputValueAsync());
         Assert.Equal("first try", await page.Locator("#notes").InputValueAsync());
