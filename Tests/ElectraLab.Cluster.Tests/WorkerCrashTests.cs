@@ -18,7 +18,8 @@ namespace ElectraLab.Cluster.Tests;
 /// silo's drill switch makes the first attempt's worker write through a null pointer), and the resumed attempt's worker
 /// is then killed with SIGKILL, in a two-silo cluster: each costs one attempt, each attempt resumes from the last
 /// checkpoint, and both silos and their co-hosted APIs answer throughout.
-/// (An outside `kill -SEGV` would not do: the .NET runtime's SIGSEGV handler ignores a signal no faulting instruction raised.)
+/// (An outside `kill -SEGV` would not do: the .NET runtime's SIGSEGV handler ignores a signal no faulting instruction raised;
+/// the test checks that too.)
 /// </summary>
 [Collection(ClusterCollection.Name), Trait("Category", "Cluster")]
 public sealed class WorkerCrashTests(PostgresDatabase database, ITestOutputHelper output) : IClassFixture<PostgresDatabase>
@@ -93,6 +94,14 @@ public sealed class WorkerCrashTests(PostgresDatabase database, ITestOutputHelpe
                 step => step >= 3 * Interval, TimeSpan.FromSeconds(120), "a checkpoint of the second attempt");
             var host = resumed.Silo!.StartsWith(first.KeyPrefix, StringComparison.Ordinal) ? first : silo2;
             var worker = await Wait.UntilAsync(() => Task.FromResult(host.Children("worker")), c => c.Count == 1, TimeSpan.FromSeconds(10), "the job's worker process");
+            // An outside `kill -SEGV` is not a crash: the runtime's handler ignores a SIGSEGV no faulting instruction raised,
+            // so the worker keeps training and no attempt is lost.
+            var stepBefore = (await experiment.GetStatusAsync()).Jobs.Single().Step;
+            Signal(worker[0], "SEGV");
+            await Wait.UntilAsync(experiment.GetStatusAsync, s => s.Jobs.Single().Step > stepBefore, TimeSpan.FromSeconds(60),
+                "progress after an outside SIGSEGV");
+            Assert.Equal(2, (await experiment.GetStatusAsync()).Jobs.Single().Attempts);
+            Assert.Equal(worker, host.Children("worker"));
             var checkpointAtKill = await database.ScalarAsync<long>("SELECT max(step) FROM checkpoints WHERE experiment_id = $1", experimentId);
             Signal(worker[0], "KILL");
             output.WriteLine($"SIGKILL to worker {worker[0]} of {host.KeyPrefix}; latest checkpoint at step {checkpointAtKill}");
