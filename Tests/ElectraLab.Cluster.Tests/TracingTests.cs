@@ -68,7 +68,9 @@ public sealed class TracingTests(ITestOutputHelper output) : IAsyncLifetime
         // The grain calls in between: the sweep's submission is a child of the submitting span.
         Assert.Contains(trace, s => s.ParentSpanId == submitSpan && s.DisplayName.Contains("ISweepGrain/SubmitAsync"));
         var writes = trace.Where(s => s.OperationName == "checkpoint write").ToList();
-        Assert.Equal([100L, 200L], writes.Select(w => (long)w.GetTagItem("electralab.checkpoint.step")!).Order());
+        // Training state at 100 and 200, and at the end the exported Hugging Face folders.
+        Assert.Equal([(100L, "training-state"), (200L, "hf-export"), (200L, "training-state")],
+            writes.Select(w => ((long)w.GetTagItem("electralab.checkpoint.step")!, (string)w.GetTagItem("electralab.checkpoint.kind")!)).Order());
         Assert.All(writes, w => Assert.Equal(attempt.SpanId, w.ParentSpanId));
         Assert.All(writes, w => Assert.True((long)w.GetTagItem("electralab.checkpoint.bytes")! > 10_000));
         Assert.All(writes, w => Assert.InRange(w.StartTimeUtc, attempt.StartTimeUtc, attempt.StartTimeUtc + attempt.Duration));
