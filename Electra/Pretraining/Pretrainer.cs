@@ -53,6 +53,9 @@ public sealed class Pretrainer : IDisposable
     public PretrainingConfig Config => _config;
 
     /// <summary>bf16 for bf16-mixed (fp32 master weights, moments and reductions), null for fp32.</summary>
+    /// <summary>Where the model trains.</summary>
+    public Device Device => _device;
+
     public ScalarType? ComputeDType => _config.PrecisionKind == Precision.Bf16Mixed ? ScalarType.BFloat16 : null;
 
     public PretrainingPhase Phase =>

@@ -123,7 +123,7 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
     private IEnumerable<PlatformTelemetry.JobGauge> ObserveJobs() =>
         _runners.Select(r => (r.Slot, Job: r.Current)).Where(r => r.Job?.Kind is not null).Select(r => new PlatformTelemetry.JobGauge(
             r.Job!.Assignment.Job.ExperimentId, r.Job.Assignment.Job.JobId, r.Job.Kind!, SiloKey, r.Slot.Device, r.Job.Step,
-            r.Job.TrainFlops, r.Job.TokensPerSecond, r.Job.Loss.Mlm, r.Job.Loss.Disc));
+            r.Job.TrainFlops, r.Job.TokensPerSecond, r.Job.Loss.Mlm, r.Job.Loss.Disc, r.Job.Mfu));
 
     /// <summary>Queues a job on its slot. False when the slot already has a job waiting (one may still be finishing).</summary>
     public bool TryStart(JobAssignment assignment)

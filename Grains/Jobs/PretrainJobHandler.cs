@@ -43,6 +43,7 @@ internal sealed class PretrainJobHandler(JobServices services)
             switch (message.Type)
             {
                 case WorkerMessageTypes.Progress:
+                    if (message.MatmulGflops > 0) job.MatmulGflops = message.MatmulGflops;
                     job.Progress(message.Step, message.TrainFlops);
                     return null;
                 case WorkerMessageTypes.Metrics:

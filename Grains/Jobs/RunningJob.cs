@@ -14,6 +14,8 @@ internal sealed class RunningJob(JobAssignment assignment, CancellationToken sto
     private long _counted = -1;
     private string? _reason;
     private string? _detail;
+    private double _achieved;
+    private (long Ticks, double Flops)? _lastFlops;
 
     public JobAssignment Assignment { get; } = assignment;
 
@@ -29,6 +31,15 @@ internal sealed class RunningJob(JobAssignment assignment, CancellationToken sto
 
     /// <summary>What the job is doing in words, when its kind says more than a step (fine-tuning: task, seed, phase).</summary>
     public string? Detail => Volatile.Read(ref _detail);
+
+    /// <summary>The worker's square-matmul rate on its device and dtype (GFLOP/s); 0 until it reports one.</summary>
+    public double MatmulGflops { get; set; }
+
+    /// <summary>Achieved train FLOP/s, smoothed over progress reports (0 before two reports).</summary>
+    public double AchievedFlopsPerSecond => Volatile.Read(ref _achieved);
+
+    /// <summary>Model FLOPs utilisation: achieved train FLOP/s over the measured matmul rate (0 when either is unknown).</summary>
+    public double Mfu => MatmulGflops > 0 ? AchievedFlopsPerSecond / (MatmulGflops * 1e9) : 0;
 
     /// <summary>Throughput as the trainer last reported it (0 before its first metrics).</summary>
     public double TokensPerSecond => Volatile.Read(ref _tokensPerSecond);
@@ -58,6 +69,7 @@ internal sealed class RunningJob(JobAssignment assignment, CancellationToken sto
         Interlocked.Exchange(ref _step, step);
         Volatile.Write(ref _flops, flops);
         if (detail is not null) Volatile.Write(ref _detail, detail);
+        TrackFlopRate(flops);
         if (tokensPerSecond is { } rate) Volatile.Write(ref _tokensPerSecond, rate);
         var counted = Interlocked.Read(ref _counted);
         if (counted < 0)
@@ -70,6 +82,19 @@ internal sealed class RunningJob(JobAssignment assignment, CancellationToken sto
             PlatformTelemetry.Steps.Add(step - counted, kind);
             if (TokensPerStep > 0) PlatformTelemetry.Tokens.Add((double)(step - counted) * TokensPerStep, kind);
         }
+    }
+
+    // Achieved FLOP/s from successive reports (exponentially smoothed); reports from one thread at a time (the handler's).
+    private void TrackFlopRate(double flops)
+    {
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (_lastFlops is { } last && flops > last.Flops && now > last.Ticks)
+        {
+            var rate = (flops - last.Flops) / ((now - last.Ticks) / (double)System.Diagnostics.Stopwatch.Frequency);
+            var smoothed = _achieved == 0 ? rate : 0.8 * _achieved + 0.2 * rate;
+            Volatile.Write(ref _achieved, smoothed);
+        }
+        if (_lastFlops is null || flops != _lastFlops.Value.Flops) _lastFlops = (now, flops);
     }
 
     public void Cancel(string reason)

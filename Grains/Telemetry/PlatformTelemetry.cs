@@ -46,6 +46,8 @@ public static class PlatformTelemetry
         Meter.CreateObservableGauge("electralab.job.step", () => ObserveJobs(j => j.Step), "{step}", "A running job's step");
         Meter.CreateObservableGauge("electralab.job.loss", ObserveLosses, unit: null,
             "A running pre-training job's losses as last reported (loss=mlm: the generator's, loss=disc: the discriminator's)");
+        Meter.CreateObservableGauge("electralab.job.mfu", () => ObserveJobs(j => j.Mfu), unit: null,
+            "A running pre-training job's achieved train FLOP/s over the square-matmul rate its worker measured (0 until known)");
         Meter.CreateObservableGauge("electralab.job.train_flops", () => ObserveJobs(j => j.TrainFlops), "{flop}",
             "A running job's train FLOPs so far (flops_computation.py's count)");
     }
@@ -55,7 +57,7 @@ public static class PlatformTelemetry
 
     /// <summary>A running job as the gauges see it.</summary>
     public readonly record struct JobGauge(Guid ExperimentId, Guid JobId, string Kind, string Silo, string Device, long Step,
-        double TrainFlops, double TokensPerSecond, double MlmLoss = double.NaN, double DiscLoss = double.NaN);
+        double TrainFlops, double TokensPerSecond, double MlmLoss = double.NaN, double DiscLoss = double.NaN, double Mfu = 0);
 
     public readonly record struct QueueCount(string Team, int Priority, int Count);
 

@@ -88,6 +88,11 @@ public sealed class JobObservabilityTests(ITestOutputHelper output) : IAsyncLife
             Assert.True(Value(running, "electralab_job_loss", label, "loss=\"mlm\"") > 0);
             Assert.True(Value(running, "electralab_job_loss", label, "loss=\"disc\"") > 0);
             Assert.Equal(1, Value(running, "electralab_slots", "state=\"busy\""));
+            // MFU: achieved train FLOP/s over the matmul rate the worker measured, a fraction once two reports are in.
+            var mfu = await Wait.UntilAsync(() => ScrapeAsync(scraper), sc => Value(sc, "electralab_job_mfu", label) > 0,
+                TimeSpan.FromSeconds(60), "the job's MFU", TimeSpan.FromMilliseconds(500));
+            output.WriteLine($"mfu {Value(mfu, "electralab_job_mfu", label)}");
+            Assert.InRange(Value(mfu, "electralab_job_mfu", label)!.Value, 1e-6, 1.0);
 
             await Wait.UntilAsync(async () => JsonNode.Parse(await client.GetStringAsync($"/api/experiments/{experiment}"))!["summary"]!["status"]!.GetValue<string>(),
                 s => ExperimentStates.TerminalNames.Contains(s), TimeSpan.FromSeconds(300), "the experiment to finish", TimeSpan.FromSeconds(1));

@@ -4,6 +4,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using ElectraLab.Electra;
 using ElectraLab.Electra.Checkpoints;
 using ElectraLab.Electra.Data.Pretraining;
 using ElectraLab.Electra.Pretraining;
@@ -64,6 +65,9 @@ public static class JobWorker
             trainer.LoadCheckpoint(folder);
             Console.Error.WriteLine($"resumed from step {trainer.Step}");
         }
+        // The ceiling for MFU: a short square-matmul measurement in this process, on this device and dtype (~0.3 s).
+        var matmul = MatmulRate.Measure(trainer.Device, trainer.ComputeDType ?? TorchSharp.torch.ScalarType.Float32, seconds: 0.25);
+        pipe.Send(new WorkerMessage(WorkerMessageTypes.Progress) { Step = trainer.Step, TrainFlops = trainer.TrainFlops, MatmulGflops = matmul });
         var observer = new PipeObserver(pipe, start.SegfaultAtStep);
         var run = new PretrainingRun(trainer, new PretrainingRunOptions(start.WorkDirectory, CheckpointInterval: start.CheckpointInterval,
             Rungs: start.Rungs, FlopMilestones: start.FlopMilestones), observer);

@@ -49,6 +49,9 @@ public sealed record WorkerMessage(string Type)
 {
     public WorkerStart? Start { get; init; }
     public long Step { get; init; }
+    /// <summary>Progress, once: the square-matmul rate measured in the worker on its device and dtype (GFLOP/s), the
+    /// ceiling its achieved FLOP rate is reported against (MFU).</summary>
+    public double MatmulGflops { get; init; }
     /// <summary>Progress: what the job is doing in words (a fine-tuning job's task, seed and phase).</summary>
     public string? Detail { get; init; }
     public double TrainFlops { get; init; }
