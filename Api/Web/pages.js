@@ -138,6 +138,40 @@
     }
     document.querySelector('#groups tbody').replaceChildren(...rows);
     document.getElementById('groups-section').hidden = axes.length === 0;
+    renderAxisPlots(s, axes);
+  }
+
+  // Score against each axis: one point per scored experiment; numbers on a linear (or, spanning 10× or more, log)
+  // scale, anything else as categories in order of appearance.
+  function renderAxisPlots(s, axes) {
+    const { axes: frame, COLORS } = window.ElectraLab.lib;
+    const holder = document.getElementById('axis-plots');
+    holder.replaceChildren();
+    for (const a of axes) {
+      const scored = s.experiments.filter(e => e.score !== null && e.score !== undefined);
+      const svg = el('svg:svg', { class: 'plot axis-plot', 'data-axis': a, width: 420, height: 240, role: 'img', 'aria-label': `score against ${a}` });
+      const figure = el('figure');
+      figure.append(el('figcaption', {}, `score ×100 against ${a}`), svg);
+      holder.appendChild(figure);
+      if (scored.length === 0) { svg.appendChild(el('svg:text', { x: 20, y: 30, fill: '#7a8290' }, 'No scores yet.')); continue; }
+      const raw = scored.map(e => (e.axes || {})[a] ?? '');
+      const numbers = raw.map(Number);
+      const numeric = numbers.every(n => Number.isFinite(n));
+      const positive = numeric && numbers.every(n => n > 0);
+      const log = positive && Math.max(...numbers) / Math.min(...numbers) >= 10;
+      const categories = [...new Set(raw)];
+      const xs = numeric ? numbers.map(n => log ? Math.log10(n) : n) : raw.map(v => categories.indexOf(v));
+      const ys = scored.map(e => 100 * e.score);
+      const { sx, sy } = frame(svg, xs, ys, {
+        xTick: v => numeric ? (log ? '1e' + v.toFixed(1) : (+v.toPrecision(3)).toString()) : (categories[Math.round(v)] ?? ''),
+        xLabel: a + (log ? ' (log scale)' : ''),
+      });
+      scored.forEach((e, i) => {
+        const dot = el('svg:circle', { cx: sx(xs[i]), cy: sy(ys[i]), r: 4, fill: COLORS[0], 'fill-opacity': 0.8 });
+        dot.appendChild(el('svg:title', {}, `${e.name}: ${fmt.score(e.score)}`));
+        svg.appendChild(dot);
+      });
+    }
   }
 
   // ---- One sweep: its spec, its experiments' progress (live) and results by axis ----

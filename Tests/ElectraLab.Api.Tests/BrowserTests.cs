@@ -111,6 +111,12 @@ public sealed class BrowserTests(KestrelApiHost host) : IClassFixture<KestrelApi
         Assert.Equal(1, await page.Locator("#experiments th[data-axis='learning_rate']").CountAsync());
         Assert.Equal(2, await page.Locator("tr.group-row[data-axis='learning_rate']").CountAsync());
         Assert.Contains("learning_rate", await page.Locator("#spec").TextContentAsync());
+
+        // Scores arrive: the score is plotted against the axis, one point per scored experiment.
+        await host.Service<Storage.Results.EvaluationResultStore>().AddAsync(sweep.ExperimentIds.Select((id, i) =>
+            new Storage.Results.EvaluationResultRow(id, 100, "sst2", "accuracy", 1, 0.6 + 0.1 * i)).ToList());
+        await page.ReloadAsync();
+        await page.WaitForFunctionAsync("document.querySelectorAll(\"svg.axis-plot[data-axis='learning_rate'] circle\").length === 2");
         // The page fits a 1280 px window.
         Assert.True(await page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= 1280"));
     }
