@@ -48,6 +48,8 @@ public static class ExperimentsApi
             .WithSummary("The team's experiments; filters: status, objective, tag, text, sweep; sort: created_at, name, status, objective, " +
                          "params, train_flops, generator_size ('-' first: descending; default -created_at); paging: offset, limit");
         group.MapGet("/compare", CompareAsync).WithName("CompareExperiments").WithSummary("Config differences and results of experiments");
+        group.MapGet("/latest-metrics", LatestMetricsAsync).WithName("LatestExperimentMetrics")
+            .WithSummary("The newest value of each named metric for each experiment: ids=a,b&names=disc_loss,mlm_loss (another team's ids are absent)");
         group.MapGet("/{id:guid}", GetAsync).WithName("GetExperiment").WithSummary("Config, status, jobs, results and checkpoints");
         group.MapPatch("/{id:guid}", PatchAsync).WithName("UpdateExperiment").WithSummary("Set an experiment's notes and/or tags");
         group.MapPost("/{id:guid}/fork", ForkAsync).WithName("ForkExperiment")
@@ -196,6 +198,21 @@ public static class ExperimentsApi
         var caller = Caller.From(context.User);
         // Another team's ids are simply absent from the comparison: nothing about them is revealed.
         return TypedResults.Ok(await comparisons.CompareAsync(caller.Team, parsed, cancellationToken));
+    }
+
+    public static async Task<Results<Ok<IReadOnlyDictionary<Guid, Dictionary<string, double>>>, ValidationProblem>> LatestMetricsAsync(
+        HttpContext context, MetricSeriesQueries series, string? ids = null, string? names = null, CancellationToken cancellationToken = default)
+    {
+        var parsed = new List<Guid>();
+        foreach (var part in (ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Guid.TryParse(part, out var id)) return ApiProblems.Field("ids", $"'{part}' is not an experiment id");
+            parsed.Add(id);
+        }
+        if (parsed.Count is 0 or > 500) return ApiProblems.Field("ids", "between 1 and 500 experiment ids");
+        var wanted = (names ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToArray();
+        if (wanted.Length is 0 or > 20) return ApiProblems.Field("names", "between 1 and 20 metric names");
+        return TypedResults.Ok(await series.LatestAsync(Caller.From(context.User).Team, [.. parsed], wanted, cancellationToken));
     }
 
     public static async Task<Results<Ok<IReadOnlyList<string>>, NotFound>> MetricNamesAsync(Guid id, HttpContext context,

@@ -31,6 +31,9 @@
   function runsPage() {
     const state = { sort: 'created_at', desc: true };
     const ids = ['sweep', 'status', 'objective', 'tag', 'text'];
+    // Metric columns the user chose (comma-separated names): each row shows each one's newest value.
+    const metricColumns = document.getElementById('metric-columns');
+    metricColumns.addEventListener('change', () => load());
     const controls = Object.fromEntries(ids.map(id => [id, document.getElementById(id)]));
     Object.values(controls).forEach(c => c.addEventListener('change', () => load()));
     const params = new URLSearchParams(location.search);
@@ -79,11 +82,19 @@
       for (const id of ids) if (controls[id].value) q.set(id, controls[id].value);
       try {
         const page = await api('/api/experiments?' + q);
+        const names = metricColumns.value.split(',').map(n => n.trim()).filter(Boolean);
+        const latest = names.length && page.items.length
+          ? await api(`/api/experiments/latest-metrics?ids=${page.items.map(r => r.id).join(',')}&names=${encodeURIComponent(names.join(','))}`)
+          : {};
+        const shown = cols.concat(names.map(n => ({ key: null, label: n, cls: 'metric', get: r => {
+          const v = (latest[r.id] || {})[n];
+          return v === undefined ? '–' : (Math.abs(v) >= 100 ? v.toExponential(2) : v.toPrecision(4));
+        } })));
         const table = document.getElementById('runs');
-        sortableHead(table, cols, state, load);
+        sortableHead(table, shown, state, load);
         table.tBodies[0].replaceChildren(...page.items.map(r => {
           const tr = el('tr', { class: 'run-row', 'data-experiment': r.id, 'data-status': r.status });
-          for (const c of cols) tr.appendChild(cell(c.get(r), c.cls));
+          for (const c of shown) tr.appendChild(cell(c.get(r), c.cls));
           return tr;
         }));
         document.getElementById('total').textContent = `${page.items.length} of ${page.total} experiments`;

@@ -68,6 +68,37 @@ public sealed class MetricSeriesQueries(NpgsqlDataSource dataSource)
         return names;
     }
 
+    /// <summary>
+    /// The newest value of each named series for each experiment (the runs table's metric columns), read from the newest
+    /// rollup block of each series: one row per (experiment, name), however long the runs.
+    /// </summary>
+    public Task<IReadOnlyDictionary<Guid, Dictionary<string, double>>> LatestAsync(Guid teamId, Guid[] experimentIds, string[] names,
+        CancellationToken cancellationToken = default) =>
+        DatabaseRetry.RunAsync(ct => LatestOnceAsync(teamId, experimentIds, names, ct), RetryPolicy.Request, dataSource, cancellationToken: cancellationToken);
+
+    private async Task<IReadOnlyDictionary<Guid, Dictionary<string, double>>> LatestOnceAsync(Guid teamId, Guid[] experimentIds, string[] names,
+        CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT DISTINCT ON (r.experiment_id, r.name) r.experiment_id, r.name, r.last_value
+            FROM metric_rollups r JOIN experiments e ON e.id = r.experiment_id AND e.team_id = $1
+            WHERE r.experiment_id = ANY($2) AND r.name = ANY($3)
+            ORDER BY r.experiment_id, r.name, r.block DESC
+            """);
+        command.Parameters.Add(new() { Value = teamId });
+        command.Parameters.Add(new() { Value = experimentIds });
+        command.Parameters.Add(new() { Value = names });
+        var latest = new Dictionary<Guid, Dictionary<string, double>>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var id = reader.GetGuid(0);
+            if (!latest.TryGetValue(id, out var values)) latest[id] = values = [];
+            values[reader.GetString(1)] = reader.GetDouble(2);
+        }
+        return latest;
+    }
+
     public Task<IReadOnlyList<MetricBucket>> GetAsync(Guid teamId, Guid experimentId, string name, int buckets,
         long? fromStep = null, long? toStep = null, CancellationToken cancellationToken = default) =>
         DatabaseRetry.RunAsync(ct => GetOnceAsync(teamId, experimentId, name, buckets, fromStep, toStep, ct), RetryPolicy.Request, dataSource, cancellationToken: cancellationToken);

@@ -135,6 +135,13 @@ public sealed class BrowserTests(KestrelApiHost host) : IClassFixture<KestrelApi
         await page.GotoAsync(new Uri(host.Address!, "/ui/runs").ToString());
         await page.WaitForFunctionAsync("document.querySelectorAll('tr.run-row').length === 3");
         Assert.True(await page.Locator("#compare").IsDisabledAsync());
+        // Chosen metric columns show each run's newest value (curve-a's disc_loss at step 400: 0.6·e^-2 + 0.2).
+        await page.FillAsync("#metric-columns", "disc_loss");
+        await page.Locator("#metric-columns").DispatchEventAsync("change");
+        await page.WaitForFunctionAsync("[...document.querySelectorAll('#runs th')].some(th => th.textContent === 'disc_loss')");
+        Assert.Equal((0.6 * Math.Exp(-2.0) + 0.2).ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)[..5],
+            (await page.Locator($"tr.run-row[data-experiment='{first.Id}'] td.metric").InnerTextAsync())[..5]);
+        Assert.Equal("–", await page.Locator("tr.run-row", new() { HasText = "bystander" }).Locator("td.metric").InnerTextAsync());
         await page.Locator($"tr.run-row[data-experiment='{first.Id}'] input.pick").CheckAsync();
         await page.Locator($"tr.run-row[data-experiment='{second.Id}'] input.pick").CheckAsync();
         await page.Locator("#compare").ClickAsync();

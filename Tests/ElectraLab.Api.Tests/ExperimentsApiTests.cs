@@ -174,6 +174,17 @@ public sealed class ExperimentsApiTests(ApiHost host) : IClassFixture<ApiHost>
         var other = await host.CreateTeamAsync();
         using var outsider = host.Client(other.Key);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await outsider.GetAsync($"/api/experiments/{experiment.Id}/metric-names")).StatusCode);
+
+        // The newest value of each series, for many experiments in one call; another team sees none of them.
+        var latest = await ApiHost.ReadAsync<Dictionary<Guid, Dictionary<string, double>>>(
+            await client.GetAsync($"/api/experiments/latest-metrics?ids={experiment.Id},{empty.Id}&names=mlm_loss,disc_loss,nope"));
+        Assert.Equal([experiment.Id], latest.Keys);
+        Assert.Equal(6.0 * Math.Exp(-2000 / 300.0) + 1.0, latest[experiment.Id]["mlm_loss"], 9);
+        Assert.Equal(0.6 * Math.Exp(-2000 / 200.0) + 0.2, latest[experiment.Id]["disc_loss"], 9);
+        Assert.Empty(await ApiHost.ReadAsync<Dictionary<Guid, Dictionary<string, double>>>(
+            await outsider.GetAsync($"/api/experiments/latest-metrics?ids={experiment.Id}&names=mlm_loss")));
+        await Problems.AssertFieldAsync(await client.GetAsync("/api/experiments/latest-metrics?ids=x&names=a"), "ids");
+        await Problems.AssertFieldAsync(await client.GetAsync($"/api/experiments/latest-metrics?ids={experiment.Id}"), "names");
     }
 
     [SkippableFact]
