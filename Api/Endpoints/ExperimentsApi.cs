@@ -48,6 +48,8 @@ public static class ExperimentsApi
             .WithSummary("The team's experiments; filters: status, objective, tag, text, sweep; sort: created_at, name, status, objective, " +
                          "params, train_flops, generator_size ('-' first: descending; default -created_at); paging: offset, limit");
         group.MapGet("/compare", CompareAsync).WithName("CompareExperiments").WithSummary("Config differences and results of experiments");
+        group.MapGet("/events", ListEvents).WithName("ExperimentListEvents")
+            .WithSummary("The list's page (same filters, sort and paging as GET /api/experiments) as server-sent events whenever it changes");
         group.MapGet("/latest-metrics", LatestMetricsAsync).WithName("LatestExperimentMetrics")
             .WithSummary("The newest value of each named metric for each experiment: ids=a,b&names=disc_loss,mlm_loss (another team's ids are absent)");
         group.MapGet("/{id:guid}", GetAsync).WithName("GetExperiment").WithSummary("Config, status, jobs, results and checkpoints");
@@ -198,6 +200,43 @@ public static class ExperimentsApi
         var caller = Caller.From(context.User);
         // Another team's ids are simply absent from the comparison: nothing about them is revealed.
         return TypedResults.Ok(await comparisons.CompareAsync(caller.Team, parsed, cancellationToken));
+    }
+
+    /// <summary>
+    /// The runs table, pushed: the page now and again whenever anything on it changes (states, FLOPs, new runs), for as
+    /// long as the client stays. The server reads the page every EventPollInterval; the browser never polls.
+    /// </summary>
+    public static Results<ServerSentEventsResult<Page<ExperimentSummary>>, ValidationProblem> ListEvents(HttpContext context,
+        ExperimentHistoryQueries history, IOptions<ApiOptions> options, string? status = null, string? objective = null, string? tag = null,
+        string? text = null, Guid? sweep = null, string? sort = null, int offset = 0, int limit = 50)
+    {
+        sort ??= ExperimentHistoryQueries.DefaultSort;
+        if (!ExperimentHistoryQueries.IsSortable(sort))
+        {
+            return ApiProblems.Field("sort", $"must be one of {string.Join(", ", ExperimentHistoryQueries.SortColumns.Keys)}, '-' first for descending");
+        }
+        if (offset < 0) return ApiProblems.Field("offset", "must be zero or more");
+        if (limit is < 1 or > 500) return ApiProblems.Field("limit", "must be between 1 and 500");
+        var query = new ExperimentHistoryQuery(Caller.From(context.User).Team, text, objective, status, tag, sweep, Offset: offset, Limit: limit, Sort: sort);
+        return TypedResults.ServerSentEvents(FollowList(history, query, options.Value.EventPollInterval, context.RequestAborted));
+    }
+
+    private static async IAsyncEnumerable<SseItem<Page<ExperimentSummary>>> FollowList(ExperimentHistoryQueries history,
+        ExperimentHistoryQuery query, TimeSpan interval, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? last = null;
+        using var timer = new PeriodicTimer(interval);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var page = await history.GetAsync(query, cancellationToken);
+            var shown = JsonSerializer.Serialize(page);
+            if (shown != last)
+            {
+                last = shown;
+                yield return new SseItem<Page<ExperimentSummary>>(page, "page");
+            }
+            if (!await timer.WaitForNextTickAsync(cancellationToken)) yield break;
+        }
     }
 
     public static async Task<Results<Ok<IReadOnlyDictionary<Guid, Dictionary<string, double>>>, ValidationProblem>> LatestMetricsAsync(

@@ -39,8 +39,8 @@
 
   // Server-sent events through fetch (EventSource cannot send the key header): calls onEvent with each event's JSON
   // until the server ends the stream (the followed thing finished) or the page goes away.
-  async function follow(path, onEvent) {
-    const response = await fetch(path, { headers: { 'X-Api-Key': localStorage.getItem(KEY) || '', Accept: 'text/event-stream' } });
+  async function follow(path, onEvent, signal) {
+    const response = await fetch(path, { signal, headers: { 'X-Api-Key': localStorage.getItem(KEY) || '', Accept: 'text/event-stream' } });
     if (response.status === 401) { localStorage.removeItem(KEY); document.getElementById('login').hidden = false; }
     if (!response.ok) throw new Error(`${response.status}: ${response.statusText}`);
     const reader = response.body.getReader();
@@ -232,8 +232,20 @@
         const series = await api(`/api/experiments/${id}/metrics?names=mlm_loss,disc_loss&buckets=300`);
         for (const m of series) drawCurve(document.getElementById('curve-' + m.name), m);
         await renderChosenMetric();
-        if (!terminal.includes(s.status)) setTimeout(load, 5000);
+        if (!terminal.includes(s.status)) followChanges();
       } catch (e) { showError(e); }
+    }
+
+    // While the experiment runs, the server pushes its changes (GET /api/experiments/{id}/events); each one redraws the
+    // page, at most every two seconds. The stream ends when the experiment does.
+    let following = false, pending = null;
+    function followChanges() {
+      if (following) return;
+      following = true;
+      follow(`/api/experiments/${id}/events`, () => {
+        if (pending) return;
+        pending = setTimeout(() => { pending = null; load(); }, 2000);
+      }).catch(showError).finally(() => { following = false; });
     }
 
     function duration(start, end) {

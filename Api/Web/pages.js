@@ -38,7 +38,7 @@
     Object.values(controls).forEach(c => c.addEventListener('change', () => load()));
     const params = new URLSearchParams(location.search);
     if (params.get('sweep')) controls.sweep.dataset.initial = params.get('sweep');
-    let timer = null;
+    let stream = null;
 
     const selected = new Set();
     const compare = document.getElementById('compare');
@@ -75,13 +75,21 @@
       if (select.dataset.initial) select.value = select.dataset.initial;
     }
 
-    async function load() {
-      clearTimeout(timer);
+    // The server pushes the page whenever it changes (GET /api/experiments/events with the same query); changing a
+    // filter or the sort starts a new stream.
+    function load() {
+      if (stream) stream.abort();
+      stream = new AbortController();
       showError(null);
       const q = new URLSearchParams({ limit: 200, sort: (state.desc ? '-' : '') + state.sort });
       for (const id of ids) if (controls[id].value) q.set(id, controls[id].value);
-      try {
-        const page = await api('/api/experiments?' + q);
+      const mine = stream;
+      follow('/api/experiments/events?' + q, page => render(page).catch(showError), mine.signal)
+        .catch(e => { if (!mine.signal.aborted) showError(e); });
+    }
+
+    async function render(page) {
+      {
         const names = metricColumns.value.split(',').map(n => n.trim()).filter(Boolean);
         const latest = names.length && page.items.length
           ? await api(`/api/experiments/latest-metrics?ids=${page.items.map(r => r.id).join(',')}&names=${encodeURIComponent(names.join(','))}`)
@@ -98,8 +106,7 @@
           return tr;
         }));
         document.getElementById('total').textContent = `${page.items.length} of ${page.total} experiments`;
-        if (page.items.some(r => !TERMINAL.includes(r.status))) timer = setTimeout(load, REFRESH_MS);
-      } catch (e) { showError(e); }
+      }
     }
 
     updateCompare();

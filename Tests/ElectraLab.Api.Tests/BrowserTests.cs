@@ -96,6 +96,11 @@ public sealed class BrowserTests(KestrelApiHost host) : IClassFixture<KestrelApi
         await page.SelectOptionAsync("#status", "failed");
         await page.WaitForFunctionAsync("document.querySelectorAll('tr.run-row').length === 1");
         Assert.Contains("broken-run", await page.Locator("tr.run-row").InnerTextAsync());
+        // Pushed, not polled: with the filter cleared, the live sweep's rows turn completed without a reload.
+        await page.SelectOptionAsync("#status", "");
+        await page.WaitForFunctionAsync(
+            "(() => { const live = [...document.querySelectorAll('tr.run-row')].filter(r => r.textContent.includes('live/'));" +
+            " return live.length === 2 && live.every(r => r.dataset.status === 'completed'); })()", null, new() { Timeout = 60_000 });
 
         // The sweep list links to the sweep, whose page follows its experiments until the sweep completes.
         await page.GotoAsync(new Uri(host.Address!, "/ui/sweeps").ToString());

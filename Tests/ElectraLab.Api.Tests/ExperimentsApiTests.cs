@@ -188,6 +188,29 @@ public sealed class ExperimentsApiTests(ApiHost host) : IClassFixture<ApiHost>
     }
 
     [SkippableFact]
+    public async Task ListEvents_PushThePageAgain_WhenARunOnItChanges()
+    {
+        host.SkipIfUnavailable();
+        var team = await host.CreateTeamAsync();
+        var run = await host.SeedExperimentAsync(team.Id, "listed", glue: null, status: "pretraining");
+        using var client = host.Client(team.Key);
+        using var response = await client.GetAsync("/api/experiments/events?limit=10", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        var first = await NextEventAsync(reader, timeout.Token, "page");
+        Assert.Equal("pretraining", first.GetProperty("items")[0].GetProperty("status").GetString());
+        await using (var db = host.CreateContext())
+        {
+            await db.Experiments.Where(e => e.Id == run.Id).ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, "completed"));
+        }
+        var next = await NextEventAsync(reader, timeout.Token, "page");
+        Assert.Equal("completed", next.GetProperty("items")[0].GetProperty("status").GetString());
+        await Problems.AssertFieldAsync(await client.GetAsync("/api/experiments/events?limit=0"), "limit");
+    }
+
+    [SkippableFact]
     public async Task Events_StreamStatusAsServerSentEvents_AndEndWhenFinished()
     {
         host.SkipIfUnavailable();
@@ -213,7 +236,7 @@ public sealed class ExperimentsApiTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.DoesNotContain("data:", await reader.ReadToEndAsync(timeout.Token));
     }
 
-    private static async Task<JsonElement> NextEventAsync(StreamReader reader, CancellationToken cancellationToken)
+    private static async Task<JsonElement> NextEventAsync(StreamReader reader, CancellationToken cancellationToken, string expected = "status")
     {
         string? eventName = null;
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
@@ -221,7 +244,7 @@ public sealed class ExperimentsApiTests(ApiHost host) : IClassFixture<ApiHost>
             if (line.StartsWith("event: ", StringComparison.Ordinal)) eventName = line[7..];
             else if (line.StartsWith("data: ", StringComparison.Ordinal))
             {
-                Assert.Equal("status", eventName);
+                Assert.Equal(expected, eventName);
                 return JsonDocument.Parse(line[6..]).RootElement.Clone();
             }
         }
