@@ -49,6 +49,8 @@ public static class SweepsApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         group.MapGet("/", ListAsync).WithName("ListSweeps")
             .WithSummary("The team's sweeps, newest first; filters: status, text (in the name); paging: offset, limit");
+        group.MapGet("/events", ListEvents).WithName("SweepListEvents")
+            .WithSummary("The sweep list's page (same filters and paging as GET /api/sweeps) as server-sent events whenever it changes");
         group.MapGet("/{id:guid}", GetAsync).WithName("GetSweep").WithSummary("A sweep and its experiments");
         group.MapGet("/{id:guid}/events", EventsAsync).WithName("SweepEvents")
             .WithSummary("The sweep's details as server-sent events whenever they change, until it finishes");
@@ -124,9 +126,44 @@ public static class SweepsApi
     {
         if (offset < 0) return ApiProblems.Field("offset", "must be zero or more");
         if (limit is < 1 or > 500) return ApiProblems.Field("limit", "must be between 1 and 500");
-        var caller = Caller.From(context.User);
+        return TypedResults.Ok(await PageAsync(dbs, Caller.From(context.User).Team, status, text, offset, limit, cancellationToken));
+    }
+
+    /// <summary>The sweep list pushed: the page now and whenever it changes, for as long as the client stays.</summary>
+    public static Results<ServerSentEventsResult<Page<SweepSummary>>, ValidationProblem> ListEvents(HttpContext context,
+        IDbContextFactory<ElectraLabDbContext> dbs, IOptions<ApiOptions> options, string? status = null, string? text = null, int offset = 0,
+        int limit = 50)
+    {
+        if (offset < 0) return ApiProblems.Field("offset", "must be zero or more");
+        if (limit is < 1 or > 500) return ApiProblems.Field("limit", "must be between 1 and 500");
+        var team = Caller.From(context.User).Team;
+        return TypedResults.ServerSentEvents(FollowListAsync(dbs, team, status, text, offset, limit, options.Value.EventPollInterval, context.RequestAborted));
+    }
+
+    private static async IAsyncEnumerable<SseItem<Page<SweepSummary>>> FollowListAsync(IDbContextFactory<ElectraLabDbContext> dbs, Guid team,
+        string? status, string? text, int offset, int limit, TimeSpan interval,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? last = null;
+        using var timer = new PeriodicTimer(interval);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var page = await PageAsync(dbs, team, status, text, offset, limit, cancellationToken);
+            var shown = JsonSerializer.Serialize(page);
+            if (shown != last)
+            {
+                last = shown;
+                yield return new SseItem<Page<SweepSummary>>(page, "page");
+            }
+            if (!await timer.WaitForNextTickAsync(cancellationToken)) yield break;
+        }
+    }
+
+    private static async Task<Page<SweepSummary>> PageAsync(IDbContextFactory<ElectraLabDbContext> dbs, Guid team, string? status, string? text,
+        int offset, int limit, CancellationToken cancellationToken)
+    {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        var sweeps = db.Sweeps.AsNoTracking().Where(s => s.TeamId == caller.Team);
+        var sweeps = db.Sweeps.AsNoTracking().Where(s => s.TeamId == team);
         if (!string.IsNullOrWhiteSpace(status)) sweeps = sweeps.Where(s => s.Status == status.Trim());
         if (!string.IsNullOrWhiteSpace(text))
         {
@@ -137,7 +174,7 @@ public static class SweepsApi
         var page = await sweeps.OrderByDescending(s => s.CreatedAt).ThenBy(s => s.Id).Skip(offset).Take(limit)
             .Select(s => new { s.Id, s.Name, s.Status, s.CreatedAt }).ToListAsync(cancellationToken);
         var ids = page.Select(s => (Guid?)s.Id).ToList();
-        var counts = (await db.Experiments.AsNoTracking().Where(e => e.TeamId == caller.Team && ids.Contains(e.SweepId))
+        var counts = (await db.Experiments.AsNoTracking().Where(e => e.TeamId == team && ids.Contains(e.SweepId))
                 .GroupBy(e => new { e.SweepId, e.Status }).Select(g => new { g.Key.SweepId, g.Key.Status, Count = g.Count() })
                 .ToListAsync(cancellationToken))
             .GroupBy(c => c.SweepId!.Value)
@@ -147,7 +184,7 @@ public static class SweepsApi
             var byState = counts.GetValueOrDefault(s.Id) ?? new Dictionary<string, int>();
             return new SweepSummary(s.Id, s.Name, s.Status, s.CreatedAt, byState.Values.Sum(), byState);
         }).ToList();
-        return TypedResults.Ok(new Page<SweepSummary>(items, total, offset, limit));
+        return new Page<SweepSummary>(items, total, offset, limit);
     }
 
     public static async Task<Results<Ok<SweepDetails>, NotFound>> GetAsync(Guid id, HttpContext context, IClusterClient cluster,

@@ -4,7 +4,6 @@
   'use strict';
   const { el, api, follow, fmt, needKey, showError } = window.ElectraLab.lib;
   const TERMINAL = ['completed', 'failed', 'cancelled', 'stopped-early'];
-  const REFRESH_MS = 3000;
 
   function statusPill(status) { return el('span', { class: 'status ' + status }, status); }
 
@@ -89,24 +88,22 @@
     }
 
     async function render(page) {
-      {
-        const names = metricColumns.value.split(',').map(n => n.trim()).filter(Boolean);
-        const latest = names.length && page.items.length
-          ? await api(`/api/experiments/latest-metrics?ids=${page.items.map(r => r.id).join(',')}&names=${encodeURIComponent(names.join(','))}`)
-          : {};
-        const shown = cols.concat(names.map(n => ({ key: null, label: n, cls: 'metric', get: r => {
-          const v = (latest[r.id] || {})[n];
-          return v === undefined ? '–' : (Math.abs(v) >= 100 ? v.toExponential(2) : v.toPrecision(4));
-        } })));
-        const table = document.getElementById('runs');
-        sortableHead(table, shown, state, load);
-        table.tBodies[0].replaceChildren(...page.items.map(r => {
-          const tr = el('tr', { class: 'run-row', 'data-experiment': r.id, 'data-status': r.status });
-          for (const c of shown) tr.appendChild(cell(c.get(r), c.cls));
-          return tr;
-        }));
-        document.getElementById('total').textContent = `${page.items.length} of ${page.total} experiments`;
-      }
+      const names = metricColumns.value.split(',').map(n => n.trim()).filter(Boolean);
+      const latest = names.length && page.items.length
+        ? await api(`/api/experiments/latest-metrics?ids=${page.items.map(r => r.id).join(',')}&names=${encodeURIComponent(names.join(','))}`)
+        : {};
+      const shown = cols.concat(names.map(n => ({ key: null, label: n, cls: 'metric', get: r => {
+        const v = (latest[r.id] || {})[n];
+        return v === undefined ? '–' : (Math.abs(v) >= 100 ? v.toExponential(2) : v.toPrecision(4));
+      } })));
+      const table = document.getElementById('runs');
+      sortableHead(table, shown, state, load);
+      table.tBodies[0].replaceChildren(...page.items.map(r => {
+        const tr = el('tr', { class: 'run-row', 'data-experiment': r.id, 'data-status': r.status });
+        for (const c of shown) tr.appendChild(cell(c.get(r), c.cls));
+        return tr;
+      }));
+      document.getElementById('total').textContent = `${page.items.length} of ${page.total} experiments`;
     }
 
     updateCompare();
@@ -115,22 +112,22 @@
 
   // ---- Sweeps: the list ----
   function sweepsPage() {
-    let timer = null;
+    // Pushed by the server (GET /api/sweeps/events) whenever the list changes.
     async function load() {
-      clearTimeout(timer);
       showError(null);
       try {
-        const page = await api('/api/sweeps?limit=200');
-        document.querySelector('#sweeps tbody').replaceChildren(...page.items.map(s => {
-          const tr = el('tr', { class: 'sweep-row', 'data-sweep': s.id });
-          const counts = Object.entries(s.counts).sort().map(([k, v]) => `${k} ${v}`).join(', ');
-          [el('a', { href: '/ui/sweeps/' + s.id }, s.name), statusPill(s.status), String(s.experiments), counts, fmt.date(s.createdAt)]
-            .forEach((v, i) => tr.appendChild(cell(v, i === 2 || i === 4 ? '' : 'name')));
-          return tr;
-        }));
-        document.getElementById('total').textContent = `${page.items.length} of ${page.total} sweeps`;
-        if (page.items.some(s => s.status === 'running')) timer = setTimeout(load, REFRESH_MS);
+        await follow('/api/sweeps/events?limit=200', render);
       } catch (e) { showError(e); }
+    }
+    function render(page) {
+      document.querySelector('#sweeps tbody').replaceChildren(...page.items.map(s => {
+        const tr = el('tr', { class: 'sweep-row', 'data-sweep': s.id });
+        const counts = Object.entries(s.counts).sort().map(([k, v]) => `${k} ${v}`).join(', ');
+        [el('a', { href: '/ui/sweeps/' + s.id }, s.name), statusPill(s.status), String(s.experiments), counts, fmt.date(s.createdAt)]
+          .forEach((v, i) => tr.appendChild(cell(v, i === 2 || i === 4 ? '' : 'name')));
+        return tr;
+      }));
+      document.getElementById('total').textContent = `${page.items.length} of ${page.total} sweeps`;
     }
     needKey(load);
   }
