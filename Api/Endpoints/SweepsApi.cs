@@ -24,7 +24,7 @@ public sealed record SweepCreated(Guid SweepId, IReadOnlyList<Guid> ExperimentId
 /// </summary>
 public sealed record SweepExperiment(Guid Id, string Name, string Status, long Step, long? TotalSteps, string? Reason,
     IReadOnlyDictionary<string, string>? Axes = null, long Seed = 0, double? Score = null, string? TaskSet = null,
-    double StepsPerSecond = 0, double TrainFlops = 0, string? Activity = null);
+    double StepsPerSecond = 0, double TrainFlops = 0, string? Activity = null, double TokensPerSecond = 0);
 
 /// <summary>A sweep: <see cref="Status"/> is running, completed (something completed), failed (nothing did) or cancelled;
 /// <see cref="Counts"/> says how many experiments are in each state.</summary>
@@ -253,6 +253,12 @@ public static class SweepsApi
             return (IReadOnlyDictionary<string, string>)axes.ToDictionary(a => a, a => config?[a] is JsonValue v && v.TryGetValue<string>(out var text) ? text : config?[a]?.ToJsonString() ?? "");
         });
         var scores = await TaskSetScoresAsync(db, [.. planned.Keys], cancellationToken);
+        // Tokens a step trains (batch × sequence length, from the resolved config), to turn steps/s into tokens/s.
+        var tokensPerStep = planned.ToDictionary(p => p.Key, p =>
+        {
+            var config = JsonNode.Parse(p.Value.Config) as JsonObject;
+            return (double?)config?["train_batch_size"] * (double?)config?["max_seq_length"] ?? 0;
+        });
         var live = await cluster.GetGrain<ISweepGrain>(id).GetStatusAsync();
         var byId = live.Experiments.ToDictionary(e => e.ExperimentId);
         var experiments = rows.Items.OrderBy(e => e.Name, StringComparer.Ordinal).Select(e =>
@@ -261,7 +267,8 @@ public static class SweepsApi
                 var seed = planned.TryGetValue(e.Id, out var p) ? p.Seed : 0;
                 return byId.TryGetValue(e.Id, out var s)
                     ? new SweepExperiment(e.Id, e.Name, s.State.ToStorageName(), s.Step, totals.GetValueOrDefault(e.Id), s.Reason,
-                        values.GetValueOrDefault(e.Id), seed, score.Score, score.TaskSet, s.StepsPerSecond, s.TrainFlops, Activity(s))
+                        values.GetValueOrDefault(e.Id), seed, score.Score, score.TaskSet, s.StepsPerSecond, s.TrainFlops, Activity(s),
+                        s.StepsPerSecond * tokensPerStep.GetValueOrDefault(e.Id))
                     : new SweepExperiment(e.Id, e.Name, e.Status, 0, totals.GetValueOrDefault(e.Id), null, values.GetValueOrDefault(e.Id), seed,
                         score.Score, score.TaskSet);
             })

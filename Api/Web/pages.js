@@ -57,6 +57,7 @@
       { key: null, label: '', get: r => checkbox(r) },
       { key: 'name', label: 'Experiment', cls: 'name', get: r => el('a', { href: '/ui/experiments/' + r.id }, r.name) },
       { key: 'status', label: 'Status', cls: 'name', get: r => statusPill(r.status) },
+      { key: null, label: 'Step', cls: 'step', get: r => String(r.step ?? 0) },
       { key: 'objective', label: 'Objective', cls: 'name', get: r => r.objective },
       { key: 'generator_size', label: 'Gen. size', get: r => String(r.generatorSize) },
       { key: 'params', label: 'Params', get: r => fmt.params(r.params) },
@@ -226,7 +227,7 @@
           // While pre-training: speed and time left, from the job's heartbeats.
           const eta = e.stepsPerSecond > 0 && e.totalSteps ? Math.max(0, (e.totalSteps - e.step) / e.stepsPerSecond) : null;
           tr.appendChild(cell(`${e.step}${e.totalSteps ? ' / ' + e.totalSteps : ''}` +
-            (e.stepsPerSecond > 0 ? ` · ${e.stepsPerSecond.toFixed(2)} steps/s · ${fmt.sci(e.trainFlops)} FLOPs` : '') +
+            (e.stepsPerSecond > 0 ? ` · ${e.stepsPerSecond.toFixed(2)} steps/s · ${Math.round(e.tokensPerSecond)} tokens/s · ${fmt.sci(e.trainFlops)} FLOPs` : '') +
             (eta !== null ? ` · ${Math.floor(eta / 60)} min ${Math.round(eta % 60)} s left` : '') +
             (e.activity ? ` · ${e.activity}` : ''), 'step'));
           tr.appendChild(cell(e.score === null || e.score === undefined ? '–' : fmt.score(e.score), 'score'));

@@ -39,8 +39,8 @@ public sealed class ExperimentComparisonQueries(NpgsqlDataSource dataSource)
             while (await reader.ReadAsync(cancellationToken))
             {
                 var summary = ExperimentHistoryQueries.ReadSummary(reader);
-                var results = ParseResults(reader.GetString(15));
-                found[summary.Id] = (new ComparedExperiment(summary, results), reader.GetString(14));
+                var results = ParseResults(reader.GetString(16));
+                found[summary.Id] = (new ComparedExperiment(summary, results), reader.GetString(15));
             }
         }
         var ordered = experimentIds.Where(found.ContainsKey).Distinct().Select(id => found[id]).ToList();

@@ -11,7 +11,9 @@ public sealed record ExperimentHistoryQuery(
 public sealed record ExperimentSummary(
     Guid Id, string Name, string Objective, string Status, IReadOnlyList<string> Tags, string? Notes, string ModelSize,
     long Params, double GeneratorSize, double TrainFlops, Guid? SweepId, Guid? ParentExperimentId,
-    DateTimeOffset CreatedAt, string? FailureReason = null);
+    DateTimeOffset CreatedAt, string? FailureReason = null,
+    /// <summary>The newest step it logged metrics at (0 before any).</summary>
+    long Step = 0);
 
 /// <summary>
 /// A team's experiments, newest first unless <see cref="ExperimentHistoryQuery.Sort"/> says otherwise (a column of
@@ -22,7 +24,10 @@ public sealed class ExperimentHistoryQueries(NpgsqlDataSource dataSource)
 {
     internal const string SummaryColumns =
         "e.id, e.name, e.objective, e.status, e.tags, e.notes, e.model_size, e.params, e.generator_size, " +
-        "e.train_flops, e.sweep_id, e.parent_experiment_id, e.created_at, e.failure_reason";
+        "e.train_flops, e.sweep_id, e.parent_experiment_id, e.created_at, e.failure_reason, " +
+        // The newest logged step: every objective logs learning_rate, so one backward probe of its rollups finds it.
+        "coalesce((SELECT r.last_step FROM metric_rollups r WHERE r.experiment_id = e.id AND r.name = 'learning_rate' " +
+        "ORDER BY r.block DESC LIMIT 1), 0)";
 
     public const string DefaultSort = "-created_at";
 
@@ -126,5 +131,5 @@ public sealed class ExperimentHistoryQueries(NpgsqlDataSource dataSource)
         reader.GetFieldValue<string[]>(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetString(6),
         reader.GetInt64(7), reader.GetDouble(8), reader.GetDouble(9), reader.IsDBNull(10) ? null : reader.GetGuid(10),
         reader.IsDBNull(11) ? null : reader.GetGuid(11), reader.GetFieldValue<DateTimeOffset>(12),
-        reader.IsDBNull(13) ? null : reader.GetString(13));
+        reader.IsDBNull(13) ? null : reader.GetString(13), reader.GetInt64(14));
 }

@@ -155,7 +155,7 @@ public sealed class BrowserTests(KestrelApiHost host) : IClassFixture<KestrelApi
         // Both runs' discriminator loss, one line each in their own colour.
         await page.WaitForFunctionAsync("document.querySelectorAll('#overlay polyline.series').length === 2");
         Assert.Equal("disc_loss", await page.Locator("#metric").InputValueAsync());
-        Assert.Equal(["disc_loss", "mlm_loss"], await page.Locator("#metric option").AllInnerTextsAsync());
+        Assert.Equal(["disc_loss", "learning_rate", "mlm_loss"], await page.Locator("#metric option").AllInnerTextsAsync());
         var strokes = await page.Locator("#overlay polyline.series").EvaluateAllAsync<string[]>("ls => ls.map(l => l.getAttribute('stroke'))");
         Assert.Equal(2, strokes.Distinct().Count());
         var overlay = Png.Decode(await page.Locator("#overlay").ScreenshotAsync());
@@ -203,7 +203,7 @@ public sealed class BrowserTests(KestrelApiHost host) : IClassFixture<KestrelApi
         var logText = await page.Locator("#log").TextContentAsync();
         Assert.Contains("attempt 1 on slot 0 (cpu)", logText);
         Assert.Contains("cannot run: no GLUE data for RTE", logText);
-        Assert.Equal(["disc_loss", "mlm_loss"], await page.Locator("#metric-choice option").AllInnerTextsAsync());
+        Assert.Equal(["disc_loss", "learning_rate", "mlm_loss"], await page.Locator("#metric-choice option").AllInnerTextsAsync());
         Assert.Equal("old", await page.Locator("#tags").InputValueAsync());
         Assert.Equal("first try", await page.Locator("#notes").InputValueAsync());
 

@@ -167,8 +167,12 @@ public sealed class ExperimentsApiTests(ApiHost host) : IClassFixture<ApiHost>
         });
         await Problems.AssertFieldAsync(await client.GetAsync($"/api/experiments/{experiment.Id}/metrics?buckets=0"), "buckets");
 
+        // The list shows the newest logged step.
+        var listed = await ApiHost.ReadAsync<Page<ExperimentSummary>>(await client.GetAsync("/api/experiments?text=curves"));
+        Assert.Equal(2000, Assert.Single(listed.Items).Step);
+
         // The series it has, by name; none for an experiment without points; another team's is not found.
-        Assert.Equal(["disc_loss", "mlm_loss"], await ApiHost.ReadAsync<List<string>>(await client.GetAsync($"/api/experiments/{experiment.Id}/metric-names")));
+        Assert.Equal(["disc_loss", "learning_rate", "mlm_loss"], await ApiHost.ReadAsync<List<string>>(await client.GetAsync($"/api/experiments/{experiment.Id}/metric-names")));
         var empty = await host.SeedExperimentAsync(team.Id, "no-points", glue: null);
         Assert.Empty(await ApiHost.ReadAsync<List<string>>(await client.GetAsync($"/api/experiments/{empty.Id}/metric-names")));
         var other = await host.CreateTeamAsync();

@@ -204,6 +204,7 @@ public class ApiHost : IAsyncLifetime
             {
                 await writer.WriteAsync(new(experiment.Id, "mlm_loss", step, 6.0 * Math.Exp(-step / 300.0) + 1.0 + lossOffset, null, now));
                 await writer.WriteAsync(new(experiment.Id, "disc_loss", step, 0.6 * Math.Exp(-step / 200.0) + 0.2 + lossOffset, null, now));
+                await writer.WriteAsync(new(experiment.Id, "learning_rate", step, 5e-4, null, now));
             }
             await writer.FlushAsync();
         }
