@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using ElectraLab.Api.Endpoints;
 using ElectraLab.Api.Tests.Support;
 using Microsoft.EntityFrameworkCore;
@@ -124,6 +125,35 @@ public sealed class BrowserTests(KestrelApiHost host) : IClassFixture<KestrelApi
         await page.WaitForFunctionAsync("document.querySelectorAll(\"svg.axis-plot[data-axis='learning_rate'] circle\").length === 2");
         // The page fits a 1280 px window.
         Assert.True(await page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= 1280"));
+    }
+
+    [SkippableFact]
+    public async Task SweepPage_ShowsPretrainingProgressMoving_PushedByTheServer()
+    {
+        host.SkipIfUnavailable();
+        var team = await host.CreateTeamAsync();
+        using var client = host.Client(team.Key);
+        // A real micro ELECTRA pre-training job in a worker process: long enough to watch, cancelled once seen moving.
+        var config = Cluster.Tests.Support.TestData.MicroConfig(steps: 20_000, logEvery: 50).ToJsonString();
+        var sweep = await ApiHost.ReadAsync<SweepCreated>(await client.PostAsync("/api/sweeps",
+            ApiHost.JsonBody($$"""{"name": "moving", "team": "{{team.Name}}", "base": {{config}}}""")));
+        await using var browser = await LaunchAsync();
+        var page = await NewPageAsync(browser, team.Key);
+        await page.GotoAsync(new Uri(host.Address!, $"/ui/sweeps/{sweep.SweepId}").ToString());
+
+        const string Width = "(() => { const f = document.querySelector('tr.sweep-experiment .progress .fill'); return f ? parseFloat(f.style.width) : 0; })()";
+        await page.WaitForFunctionAsync($"{Width} > 0", null, new() { Timeout = 90_000 });
+        var first = await page.EvaluateAsync<double>(Width);
+        await page.WaitForFunctionAsync($"{Width} > {first.ToString(System.Globalization.CultureInfo.InvariantCulture)}", null, new() { Timeout = 60_000 });
+        Assert.Equal("pretraining", await page.Locator("tr.sweep-experiment").GetAttributeAsync("data-status"));
+        await page.WaitForFunctionAsync("(document.querySelector('tr.sweep-experiment td.step')?.textContent ?? '').includes('steps/s')", null,
+            new() { Timeout = 30_000 });
+        Assert.Matches(@"\d+ tokens/s", await page.Locator("tr.sweep-experiment td.step").InnerTextAsync());
+        Assert.Contains("left", await page.Locator("tr.sweep-experiment td.step").InnerTextAsync());
+
+        await client.PostAsJsonAsync($"/api/sweeps/{sweep.SweepId}/cancel", new { reason = "seen moving" });
+        await page.WaitForFunctionAsync("document.querySelector('tr.sweep-experiment').dataset.status === 'cancelled'", null,
+            new() { Timeout = 60_000 });
     }
 
     [SkippableFact]
