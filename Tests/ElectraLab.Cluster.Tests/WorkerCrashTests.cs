@@ -18,8 +18,8 @@ namespace ElectraLab.Cluster.Tests;
 /// silo's drill switch makes the first attempt's worker write through a null pointer), and the resumed attempt's worker
 /// is then killed with SIGKILL, in a two-silo cluster: each costs one attempt, each attempt resumes from the last
 /// checkpoint, and both silos and their co-hosted APIs answer throughout.
-/// (An outside `kill -SEGV` would not do: the .NET runtime's SIGSEGV handler ignores a signal no faulting instruction raised;
-/// the test checks that too.)
+/// (An outside `kill -SEGV` is not a reliable crash: the .NET runtime ignores one that lands in native code and aborts on
+/// one that lands in managed code; the test sends one too and accepts either, as the platform does.)
 /// </summary>
 [Collection(ClusterCollection.Name), Trait("Category", "Cluster")]
 public sealed class WorkerCrashTests(PostgresDatabase database, ITestOutputHelper output) : IClassFixture<PostgresDatabase>
@@ -70,7 +70,7 @@ public sealed class WorkerCrashTests(PostgresDatabase database, ITestOutputHelpe
             var spec = SweepSpecLoader.FromYaml($$"""
                 name: worker-crash
                 team: reliability
-                max_attempts: 4
+                max_attempts: 5
                 base: {{TestData.MicroConfig(Steps, LogEvery).ToJsonString()}}
                 checkpoints: {interval: {{Interval}}, keep_last: 2}
                 """);
@@ -94,14 +94,22 @@ public sealed class WorkerCrashTests(PostgresDatabase database, ITestOutputHelpe
                 step => step >= 3 * Interval, TimeSpan.FromSeconds(120), "a checkpoint of the second attempt");
             var host = resumed.Silo!.StartsWith(first.KeyPrefix, StringComparison.Ordinal) ? first : silo2;
             var worker = await Wait.UntilAsync(() => Task.FromResult(host.Children("worker")), c => c.Count == 1, TimeSpan.FromSeconds(10), "the job's worker process");
-            // An outside `kill -SEGV` is not a crash: the runtime's handler ignores a SIGSEGV no faulting instruction raised,
-            // so the worker keeps training and no attempt is lost.
+            // An outside `kill -SEGV`: the .NET runtime ignores one that lands in native code (the worker trains on, same
+            // attempt) and aborts (SIGABRT) on one that lands in managed code (one more attempt, resumed). Either way the
+            // job goes on; which one happened decides how many attempts the end counts.
             var stepBefore = (await experiment.GetStatusAsync()).Jobs.Single().Step;
             Signal(worker[0], "SEGV");
-            await Wait.UntilAsync(experiment.GetStatusAsync, s => s.Jobs.Single().Step > stepBefore, TimeSpan.FromSeconds(60),
-                "progress after an outside SIGSEGV");
-            Assert.Equal(2, (await experiment.GetStatusAsync()).Jobs.Single().Attempts);
-            Assert.Equal(worker, host.Children("worker"));
+            var afterSegv = await Wait.UntilAsync(experiment.GetStatusAsync, st =>
+                    st.Jobs.Single() is { } j && ((j.Attempts == 2 && j.Step > stepBefore) || (j.Attempts == 3 && j.State == JobState.Running && j.Step > 0)),
+                TimeSpan.FromSeconds(90), "the job going on after an outside SIGSEGV");
+            var extra = afterSegv.Jobs.Single().Attempts - 2;
+            output.WriteLine(extra == 0 ? "outside SIGSEGV ignored: same attempt" : $"outside SIGSEGV aborted the worker: {afterSegv.Jobs.Single().Error}");
+            if (extra == 1) Assert.Contains("SIGABRT", afterSegv.Jobs.Single().Error);
+            var current = afterSegv.Jobs.Single();
+            host = current.Silo!.StartsWith(first.KeyPrefix, StringComparison.Ordinal) ? first : silo2;
+            await Wait.UntilAsync(() => database.ScalarAsync<long>("SELECT coalesce(max(step), 0) FROM checkpoints WHERE experiment_id = $1", experimentId),
+                step => step > (current.ResumedFromStep ?? 0), TimeSpan.FromSeconds(120), "a checkpoint of the running attempt");
+            worker = await Wait.UntilAsync(() => Task.FromResult(host.Children("worker")), c => c.Count == 1, TimeSpan.FromSeconds(10), "the job's worker process");
             var checkpointAtKill = await database.ScalarAsync<long>("SELECT max(step) FROM checkpoints WHERE experiment_id = $1", experimentId);
             Signal(worker[0], "KILL");
             output.WriteLine($"SIGKILL to worker {worker[0]} of {host.KeyPrefix}; latest checkpoint at step {checkpointAtKill}");
@@ -115,7 +123,7 @@ public sealed class WorkerCrashTests(PostgresDatabase database, ITestOutputHelpe
             var job = status.Jobs.Single();
             output.WriteLine($"job: attempts {job.Attempts}, resumed from {job.ResumedFromStep}, error {job.Error}");
             Assert.Equal(ExperimentState.Completed, status.State);
-            Assert.Equal(3, job.Attempts);
+            Assert.Equal(3 + extra, job.Attempts);
             Assert.True(job.ResumedFromStep >= checkpointAtKill, $"resumed from {job.ResumedFromStep}, checkpoint at the kill {checkpointAtKill}");
             Assert.Contains("SIGKILL", job.Error);
             Assert.Equal(Steps, status.Step);
