@@ -123,6 +123,22 @@ public sealed class BrowserTests(KestrelApiHost host) : IClassFixture<KestrelApi
             new Storage.Results.EvaluationResultRow(id, 100, "sst2", "accuracy", 1, 0.6 + 0.1 * i)).ToList());
         await page.ReloadAsync();
         await page.WaitForFunctionAsync("document.querySelectorAll(\"svg.axis-plot[data-axis='learning_rate'] circle\").length === 2");
+
+        // A grid over two seeds: each value's group has two scores, so a median with its bootstrap interval.
+        var grid = await ApiHost.ReadAsync<SweepCreated>(await client.PostAsync("/api/sweeps", ApiHost.Yaml($$$"""
+            name: grid
+            team: {{{team.Name}}}
+            seeds: {pretraining: [1, 2]}
+            search: {grid: {mask_prob: [0.15, 0.2]}}
+            workload: {kind: noop}
+            """)));
+        var scores = new[] { 0.70, 0.74, 0.80, 0.86 };
+        await host.Service<Storage.Results.EvaluationResultStore>().AddAsync(grid.ExperimentIds.Select((id, i) =>
+            new Storage.Results.EvaluationResultRow(id, 100, "sst2", "accuracy", 1, scores[i])).ToList());
+        await page.GotoAsync(new Uri(host.Address!, $"/ui/sweeps/{grid.SweepId}").ToString());
+        await page.WaitForFunctionAsync("document.querySelectorAll('tr.group-row').length === 2");
+        var group = await page.Locator("tr.group-row[data-value='0.15']").Locator("td").AllInnerTextsAsync();
+        Assert.Equal(["mask_prob", "0.15", "2", "72.00", "70.00 – 74.00", "70.00 – 74.00"], group);
         // The page fits a 1280 px window.
         Assert.True(await page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= 1280"));
     }
