@@ -34,12 +34,20 @@ internal sealed class DatabaseUnavailableHandler(IProblemDetailsService problems
         });
     }
 
-    private static bool IsUnavailable(Exception exception)
+    /// <summary>
+    /// A grain's StorageUnavailableException, or a transient error that came from the database driver. A bare
+    /// IOException or socket error with no Npgsql exception in its chain is the request's own (a client that went
+    /// away, a stream that failed), not an outage: answering 503 would tell the client to retry something that
+    /// will fail the same way.
+    /// </summary>
+    internal static bool IsUnavailable(Exception exception)
     {
+        var fromDatabase = false;
         for (var e = exception; e is not null; e = e.InnerException)
         {
             if (e is StorageUnavailableException) return true;
+            if (e is Npgsql.NpgsqlException) fromDatabase = true;
         }
-        return TransientDatabaseErrors.IsTransient(exception);
+        return fromDatabase && TransientDatabaseErrors.IsTransient(exception);
     }
 }
