@@ -45,6 +45,10 @@ public sealed class BrowserTests(KestrelApiHost host) : IClassFixture<KestrelApi
         await page.WaitForFunctionAsync("document.querySelector('#compute-plot').textContent.includes('y: sst2')");
         Assert.Equal(3, await page.Locator("#compute-plot circle[fill-opacity]").CountAsync());
 
+        // The grid with every GLUE column fits a 1280 px window.
+        Assert.True(await page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= 1280"),
+            $"page width {await page.EvaluateAsync<int>("document.documentElement.scrollWidth")}");
+
         var plot = Png.Decode(await page.Locator("#compute-plot").ScreenshotAsync());
         Assert.True(plot.Count(0x1f, 0x77, 0xb4) + plot.Count(0xd6, 0x27, 0x28) > 50, "the compute plot shows its points");
     }
@@ -94,6 +98,8 @@ public sealed class BrowserTests(KestrelApiHost host) : IClassFixture<KestrelApi
         Assert.Contains("failed", states);
         Assert.Contains("pretraining", states);
         Assert.Contains("completed", states);
+        Assert.True(await page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= 1280"),
+            $"runs page width {await page.EvaluateAsync<int>("document.documentElement.scrollWidth")}");
         await page.SelectOptionAsync("#status", "failed");
         await page.WaitForFunctionAsync("document.querySelectorAll('tr.run-row').length === 1");
         Assert.Contains("broken-run", await page.Locator("tr.run-row").InnerTextAsync());
