@@ -8,7 +8,10 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ElectraLab.Api.Endpoints;
 
-/// <summary>A model an experiment can hand on: <see cref="Name"/> is "discriminator@600" (model at step).</summary>
+/// <summary>
+/// A model an experiment can hand on: <see cref="Name"/> is "discriminator@600" (model at step) or, for a fine-tuned
+/// model, "sst2@600" (task at the pre-training step it was fine-tuned from).
+/// </summary>
 public sealed record ModelView(string Name, string Model, long Step, long CheckpointBytes, DateTimeOffset CreatedAt, string Download);
 
 /// <summary>
@@ -43,7 +46,7 @@ public static class ModelsApi
         var model = models?.Where(m => m.View.Name == name || m.View.Model == name).MaxBy(m => m.View.Step);
         if (model is null) return TypedResults.NotFound();
         var (view, checkpointId) = model.Value;
-        // The stored tar holds every model's folder; this one's files are copied out with their folder prefix removed,
+        // A pre-training export holds every model's folder; this one's files are copied out with their folder prefix removed,
         // entry by entry. A tar writer needs each entry's length before its data, which an entry read from an unseekable
         // stream cannot give it on an unseekable response, so each file passes through a temporary file, never memory.
         return TypedResults.Stream(async body =>
@@ -51,7 +54,7 @@ public static class ModelsApi
             await using var source = await store.OpenReadAsync(checkpointId, context.RequestAborted);
             await using var reader = new TarReader(source);
             await using var writer = new TarWriter(body, TarEntryFormat.Pax, leaveOpen: true);
-            var prefix = view.Model + "/";
+            var prefix = view.Model is "discriminator" or "generator" ? view.Model + "/" : "";
             while (await reader.GetNextEntryAsync(copyData: false, context.RequestAborted) is { } entry)
             {
                 if (entry.EntryType != TarEntryType.RegularFile || !entry.Name.StartsWith(prefix, StringComparison.Ordinal)) continue;
@@ -81,8 +84,16 @@ public static class ModelsApi
             generator = false; // a config no job could run has no exports either
         }
         var models = new List<(ModelView, Guid)>();
-        foreach (var checkpoint in (await store.ListAsync(id, cancellationToken)).Where(c => c.Kind == Storage.Entities.Checkpoint.HuggingFace)
-                     .OrderByDescending(c => c.Step))
+        var checkpoints = (await store.ListAsync(id, cancellationToken)).OrderByDescending(c => c.Step).ToList();
+        // Fine-tuned models: one folder per (task, checkpoint), the whole tar.
+        foreach (var checkpoint in checkpoints.Where(c => c.Kind.StartsWith(Storage.Entities.Checkpoint.FinetunedPrefix, StringComparison.Ordinal)))
+        {
+            var task = checkpoint.Kind[Storage.Entities.Checkpoint.FinetunedPrefix.Length..];
+            var name = $"{task}@{checkpoint.Step}";
+            models.Add((new ModelView(name, task, checkpoint.Step, checkpoint.Bytes, checkpoint.CreatedAt,
+                $"/api/experiments/{id}/models/{Uri.EscapeDataString(name)}/hf"), checkpoint.Id));
+        }
+        foreach (var checkpoint in checkpoints.Where(c => c.Kind == Storage.Entities.Checkpoint.HuggingFace))
         {
             foreach (var model in generator ? new[] { "discriminator", "generator" } : ["discriminator"])
             {

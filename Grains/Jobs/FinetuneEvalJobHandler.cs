@@ -50,6 +50,13 @@ internal sealed class FinetuneEvalJobHandler(JobServices services)
             }));
         }
         services.Durable(() => services.Results.AddAsync(rows), "storing evaluation results", job.Token);
+        // The median seed's fine-tuned model leaves with the results: a Hugging Face folder per (task, checkpoint).
+        var model = Path.Combine(work, "finetune", "model");
+        if (Directory.Exists(model))
+        {
+            services.Durable(() => CheckpointTransfer.UploadAsync(services.Checkpoints, payload.ExperimentId, step,
+                Storage.Entities.Checkpoint.FinetunedPrefix + payload.Task, model, a.Job.JobId), $"storing the fine-tuned {payload.Task} model", job.Token);
+        }
         return job.Outcome(JobState.Succeeded, step, 0);
     }
 }

@@ -5,6 +5,9 @@ public sealed class Checkpoint
     public const string TrainingState = "training-state";
     public const string HuggingFace = "hf-export";
 
+    /// <summary>A fine-tuned model (the median seed's) as a Hugging Face folder: the kind is "hf-finetuned:&lt;task&gt;".</summary>
+    public const string FinetunedPrefix = "hf-finetuned:";
+
     public Guid Id { get; set; }
     public Guid ExperimentId { get; set; }
     public Guid? JobId { get; set; }

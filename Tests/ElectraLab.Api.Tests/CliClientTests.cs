@@ -191,8 +191,23 @@ public sealed class CliClientTests(KestrelApiHost host, ITestOutputHelper log) :
         export.Position = 0;
         await host.Service<Storage.Checkpoints.CheckpointStore>().WriteAsync(experiment.Id, 500, Storage.Entities.Checkpoint.HuggingFace, export);
 
+        // And a fine-tuned SST-2 model from the same step: its folder is the whole tar.
+        var finetuned = new MemoryStream();
+        await using (var writer = new System.Formats.Tar.TarWriter(finetuned, leaveOpen: true))
+        {
+            await writer.WriteEntryAsync(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "config.json")
+            {
+                DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes("{\"architectures\":[\"ElectraForSequenceClassification\"]}")),
+            });
+        }
+        finetuned.Position = 0;
+        await host.Service<Storage.Checkpoints.CheckpointStore>().WriteAsync(experiment.Id, 500, "hf-finetuned:sst2", finetuned);
+
         var models = await ApiHost.ReadAsync<List<Endpoints.ModelView>>(await host.Client(team.Key).GetAsync($"/api/experiments/{experiment.Id}/models"));
-        Assert.Equal(["discriminator@500", "generator@500"], models.Select(m => m.Name));
+        Assert.Equal(["sst2@500", "discriminator@500", "generator@500"], models.Select(m => m.Name));
+        var classifier = Path.Combine(Path.GetTempPath(), $"cli-download-{Guid.NewGuid():N}");
+        Assert.Equal(0, Cli(["download", experiment.Id.ToString(), "--model", "sst2", "--out", classifier, .. Server(team)]).Code);
+        Assert.Contains("ElectraForSequenceClassification", await File.ReadAllTextAsync(Path.Combine(classifier, "config.json")));
 
         var folder = Path.Combine(Path.GetTempPath(), $"cli-download-{Guid.NewGuid():N}");
         var download = Cli(["download", experiment.Id.ToString(), "--out", folder, .. Server(team)]);
@@ -208,7 +223,7 @@ public sealed class CliClientTests(KestrelApiHost host, ITestOutputHelper log) :
         // A model that is not there, a folder that is not empty, another team: one line each, nothing written.
         var missing = Cli(["download", experiment.Id.ToString(), "--model", "discriminator@999", "--out", Path.Combine(folder, "x"), .. Server(team)]);
         Assert.Equal(1, missing.Code);
-        Assert.Contains("available: discriminator@500, generator@500", missing.Error);
+        Assert.Contains("available: sst2@500, discriminator@500, generator@500", missing.Error);
         Assert.Equal(1, Cli(["download", experiment.Id.ToString(), "--out", folder, .. Server(team)]).Code);
         var other = await host.CreateTeamAsync();
         var foreign = Cli(["download", experiment.Id.ToString(), "--out", Path.Combine(folder, "y"), .. Server(other)]);

@@ -83,6 +83,25 @@ public sealed class MicroSweepTests(PostgresDatabase database, ITestOutputHelper
                 Assert.Contains($"{model}/{file}", names);
         }
 
+        // Every evaluation kept its median seed's fine-tuned model: an MRPC classifier with its labels.
+        Assert.Equal(8L, await database.ScalarAsync<long>(
+            "SELECT count(*) FROM checkpoints WHERE experiment_id = ANY($1) AND kind = 'hf-finetuned:mrpc' AND step = 6", ids));
+        var finetuned = (await store.ListAsync(ids[0])).Single(c => c.Kind == "hf-finetuned:mrpc");
+        var files = new Dictionary<string, string>();
+        await using (var tar = await store.OpenReadAsync(finetuned.Id))
+        {
+            using var reader = new System.Formats.Tar.TarReader(tar);
+            while (reader.GetNextEntry() is { } entry)
+            {
+                if (entry.Name == "config.json" && entry.DataStream is { } data) files[entry.Name] = new StreamReader(data).ReadToEnd();
+                else files[entry.Name] = "";
+            }
+        }
+        Assert.Contains("model.safetensors", files.Keys);
+        Assert.Contains("vocab.txt", files.Keys);
+        Assert.Contains("ElectraForSequenceClassification", files["config.json"]);
+        Assert.Contains("id2label", files["config.json"]);
+
         // The slots were visible in the cluster: both of the silo's CPU slots.
         var snapshot = await platform.Client.GetGrain<ISchedulerGrain>(ISchedulerGrain.DefaultKey).GetSnapshotAsync();
         Assert.Equal(2, snapshot.Slots.Length);
