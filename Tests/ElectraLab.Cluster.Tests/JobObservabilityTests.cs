@@ -115,8 +115,11 @@ public sealed class JobObservabilityTests(ITestOutputHelper output) : IAsyncLife
             var exported = $"{running}\n{finished}";
             Assert.All(queried, name => Assert.Matches(new Regex($"^{name}[{{ ]", RegexOptions.Multiline), exported));
 
-            var logs = JsonNode.Parse(await client.GetStringAsync($"/api/experiments/{experiment}/logs"))!["lines"]!.AsArray()
-                .Select(l => $"{l!["source"]}: {l["line"]}").ToList();
+            // The log is written in the background: the attempt's last line may land a moment after the experiment ends.
+            var logs = await Wait.UntilAsync(async () => JsonNode.Parse(await client.GetStringAsync($"/api/experiments/{experiment}/logs"))!["lines"]!
+                    .AsArray().Select(l => $"{l!["source"]}: {l["line"]}").ToList(),
+                lines => lines.Count > 0 && lines[^1].StartsWith("runner: finished", StringComparison.Ordinal), TimeSpan.FromSeconds(15),
+                "the attempt's last log line", TimeSpan.FromMilliseconds(200));
             foreach (var line in logs.Take(6).Concat(logs.TakeLast(3))) output.WriteLine(line);
             Assert.Contains(logs, l => l.StartsWith("runner: config resolved: {", StringComparison.Ordinal) && l.Contains("\"num_train_steps\":400"));
             Assert.Contains("runner: starting a worker process (1 thread)", logs);
