@@ -1,6 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
@@ -46,7 +44,7 @@ public static class MetricsAccess
         var networks = AllowedNetworks(configuration);
         return app.UseWhen(context => context.Request.Path.StartsWithSegments(Path), branch => branch.Use(async (context, next) =>
         {
-            if (FromAllowedNetwork(context.Connection.RemoteIpAddress, networks) || (adminKey is { Length: > 0 } && CarriesKey(context.Request, adminKey)))
+            if (FromAllowedNetwork(context.Connection.RemoteIpAddress, networks) || (adminKey is { Length: > 0 } && AdminKeyCheck.Carries(context.Request, adminKey, acceptBearer: true)))
             {
                 await next(context);
                 return;
@@ -66,25 +64,4 @@ public static class MetricsAccess
         }
         return false;
     }
-
-    private static bool CarriesKey(HttpRequest request, string adminKey)
-    {
-        if (request.Headers.TryGetValue("X-Api-Key", out var header) && Same(header.ToString().Trim(), adminKey)) return true;
-        var authorization = request.Headers.Authorization.ToString();
-        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return Same(authorization[7..].Trim(), adminKey);
-        if (!authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)) return false;
-        try
-        {
-            var pair = Encoding.UTF8.GetString(Convert.FromBase64String(authorization[6..].Trim()));
-            var colon = pair.IndexOf(':');
-            return colon >= 0 && Same(pair[(colon + 1)..], adminKey);
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-    }
-
-    private static bool Same(string a, string b) =>
-        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(a)), SHA256.HashData(Encoding.UTF8.GetBytes(b)));
 }

@@ -1,5 +1,4 @@
-using System.Security.Cryptography;
-using System.Text;
+using ElectraLab.Observability;
 
 namespace ElectraLab.Silo;
 
@@ -23,7 +22,7 @@ public static class DashboardAccess
         var adminKey = configuration[AdminKeySetting];
         return app.UseWhen(context => context.Request.Path.StartsWithSegments(Path), branch => branch.Use(async (context, next) =>
         {
-            if (adminKey is { Length: > 0 } && CarriesKey(context.Request, adminKey))
+            if (adminKey is { Length: > 0 } && AdminKeyCheck.Carries(context.Request, adminKey))
             {
                 await next(context);
                 return;
@@ -32,24 +31,4 @@ public static class DashboardAccess
             context.Response.Headers.WWWAuthenticate = "Basic realm=\"ElectraLab dashboard (password: the admin key)\", charset=\"UTF-8\"";
         }));
     }
-
-    private static bool CarriesKey(HttpRequest request, string adminKey)
-    {
-        if (request.Headers.TryGetValue("X-Api-Key", out var header) && Same(header.ToString().Trim(), adminKey)) return true;
-        var authorization = request.Headers.Authorization.ToString();
-        if (!authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)) return false;
-        try
-        {
-            var pair = Encoding.UTF8.GetString(Convert.FromBase64String(authorization[6..].Trim()));
-            var colon = pair.IndexOf(':');
-            return colon >= 0 && Same(pair[(colon + 1)..], adminKey);
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-    }
-
-    private static bool Same(string a, string b) =>
-        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(a)), SHA256.HashData(Encoding.UTF8.GetBytes(b)));
 }

@@ -218,25 +218,8 @@ public static class ExperimentsApi
         if (offset < 0) return ApiProblems.Field("offset", "must be zero or more");
         if (limit is < 1 or > 500) return ApiProblems.Field("limit", "must be between 1 and 500");
         var query = new ExperimentHistoryQuery(Caller.From(context.User).Team, text, objective, status, tag, sweep, Offset: offset, Limit: limit, Sort: sort);
-        return TypedResults.ServerSentEvents(FollowList(history, query, options.Value.EventPollInterval, context.RequestAborted));
-    }
-
-    private static async IAsyncEnumerable<SseItem<Page<ExperimentSummary>>> FollowList(ExperimentHistoryQueries history,
-        ExperimentHistoryQuery query, TimeSpan interval, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        string? last = null;
-        using var timer = new PeriodicTimer(interval);
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            var page = await history.GetAsync(query, cancellationToken);
-            var shown = JsonSerializer.Serialize(page);
-            if (shown != last)
-            {
-                last = shown;
-                yield return new SseItem<Page<ExperimentSummary>>(page, "page");
-            }
-            if (!await timer.WaitForNextTickAsync(cancellationToken)) yield break;
-        }
+        return TypedResults.ServerSentEvents(ChangeStream.FollowAsync<Page<ExperimentSummary>>(
+            async ct => await history.GetAsync(query, ct), "page", options.Value.EventPollInterval, null, context.RequestAborted));
     }
 
     public static async Task<Results<Ok<IReadOnlyDictionary<Guid, Dictionary<string, double>>>, ValidationProblem>> LatestMetricsAsync(

@@ -137,26 +137,9 @@ public static class SweepsApi
         if (offset < 0) return ApiProblems.Field("offset", "must be zero or more");
         if (limit is < 1 or > 500) return ApiProblems.Field("limit", "must be between 1 and 500");
         var team = Caller.From(context.User).Team;
-        return TypedResults.ServerSentEvents(FollowListAsync(dbs, team, status, text, offset, limit, options.Value.EventPollInterval, context.RequestAborted));
-    }
-
-    private static async IAsyncEnumerable<SseItem<Page<SweepSummary>>> FollowListAsync(IDbContextFactory<ElectraLabDbContext> dbs, Guid team,
-        string? status, string? text, int offset, int limit, TimeSpan interval,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        string? last = null;
-        using var timer = new PeriodicTimer(interval);
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            var page = await PageAsync(dbs, team, status, text, offset, limit, cancellationToken);
-            var shown = JsonSerializer.Serialize(page);
-            if (shown != last)
-            {
-                last = shown;
-                yield return new SseItem<Page<SweepSummary>>(page, "page");
-            }
-            if (!await timer.WaitForNextTickAsync(cancellationToken)) yield break;
-        }
+        return TypedResults.ServerSentEvents(ChangeStream.FollowAsync<Page<SweepSummary>>(
+            async ct => await PageAsync(dbs, team, status, text, offset, limit, ct), "page", options.Value.EventPollInterval, null,
+            context.RequestAborted));
     }
 
     private static async Task<Page<SweepSummary>> PageAsync(IDbContextFactory<ElectraLabDbContext> dbs, Guid team, string? status, string? text,
@@ -206,29 +189,12 @@ public static class SweepsApi
         {
             if (!await db.Sweeps.AnyAsync(s => s.Id == id && s.TeamId == team, context.RequestAborted)) return TypedResults.NotFound();
         }
-        return TypedResults.ServerSentEvents(FollowAsync(id, team, cluster, dbs, history, options.Value.EventPollInterval, context.RequestAborted));
-    }
-
-    private static async IAsyncEnumerable<SseItem<SweepDetails>> FollowAsync(Guid id, Guid team, IClusterClient cluster,
-        IDbContextFactory<ElectraLabDbContext> dbs, ExperimentHistoryQueries history, TimeSpan interval,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        string? last = null;
-        using var timer = new PeriodicTimer(interval);
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            var details = await DetailsAsync(id, team, cluster, dbs, history, cancellationToken);
-            if (details is null) yield break;
-            // Records with collections compare by reference: compare what a client would receive.
-            var shown = JsonSerializer.Serialize(details);
-            if (shown != last)
-            {
-                last = shown;
-                yield return new SseItem<SweepDetails>(details, "sweep");
-            }
-            if (details.Status is SweepStatus.Completed or SweepStatus.Failed or SweepStatus.Cancelled) yield break;
-            if (!await timer.WaitForNextTickAsync(cancellationToken)) yield break;
-        }
+        return TypedResults.ServerSentEvents(ChangeStream.FollowAsync(ct => DetailsAsync(id, team, cluster, dbs, history, ct), "sweep",
+            options.Value.EventPollInterval,
+            // A cancelled sweep ends at once but its experiments follow one-way: the stream waits for them too.
+            d => d.Status is SweepStatus.Completed or SweepStatus.Failed or SweepStatus.Cancelled
+                 && d.Experiments.All(e => ExperimentStates.TerminalNames.Contains(e.Status)),
+            context.RequestAborted));
     }
 
     private static async Task<SweepDetails?> DetailsAsync(Guid id, Guid team, IClusterClient cluster, IDbContextFactory<ElectraLabDbContext> dbs,
@@ -247,18 +213,15 @@ public static class SweepsApi
         // The swept axes (grid and random keys of the spec) and each experiment's value on them, read from its config.
         var spec = JsonSerializer.Deserialize<SweepSpec>(sweep.Spec);
         var axes = (spec?.Search.Grid.Select(g => g.Key) ?? []).Concat(spec?.Search.Random.Select(r => r.Key) ?? []).Distinct().ToList();
-        var values = planned.ToDictionary(p => p.Key, p =>
-        {
-            var config = JsonNode.Parse(p.Value.Config) as JsonObject;
-            return (IReadOnlyDictionary<string, string>)axes.ToDictionary(a => a, a => config?[a] is JsonValue v && v.TryGetValue<string>(out var text) ? text : config?[a]?.ToJsonString() ?? "");
-        });
+        // Each config read once: its values on the axes, and the tokens a step trains (batch × sequence length) to turn
+        // steps/s into tokens/s.
+        var configs = planned.ToDictionary(p => p.Key, p => JsonNode.Parse(p.Value.Config) as JsonObject);
+        var values = configs.ToDictionary(c => c.Key, c => (IReadOnlyDictionary<string, string>)axes.ToDictionary(a => a,
+            a => c.Value?[a] is JsonValue v && v.TryGetValue<string>(out var text) ? text : c.Value?[a]?.ToJsonString() ?? ""));
+        var tokensPerStep = configs.ToDictionary(c => c.Key,
+            c => (double?)c.Value?["train_batch_size"] * (double?)c.Value?["max_seq_length"] ?? 0);
         var scores = await TaskSetScoresAsync(db, [.. planned.Keys], cancellationToken);
-        // Tokens a step trains (batch × sequence length, from the resolved config), to turn steps/s into tokens/s.
-        var tokensPerStep = planned.ToDictionary(p => p.Key, p =>
-        {
-            var config = JsonNode.Parse(p.Value.Config) as JsonObject;
-            return (double?)config?["train_batch_size"] * (double?)config?["max_seq_length"] ?? 0;
-        });
+
         var live = await cluster.GetGrain<ISweepGrain>(id).GetStatusAsync();
         var byId = live.Experiments.ToDictionary(e => e.ExperimentId);
         var experiments = rows.Items.OrderBy(e => e.Name, StringComparer.Ordinal).Select(e =>

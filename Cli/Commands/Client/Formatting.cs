@@ -14,6 +14,19 @@ public static class Formatting
         _ => node.ToJsonString(),
     };
 
+    /// <summary>"1-20 of 57; next page: --offset 20", or "no sweeps (of 0)", under a page of a paged list.</summary>
+    public static string PageFooter(JsonNode page, int shown, string noun)
+    {
+        var first = (long)(Number(page["offset"]) ?? 0);
+        var total = (long)(Number(page["total"]) ?? 0);
+        return shown == 0
+            ? $"no {noun} (of {total})"
+            : $"{first + 1}-{first + shown} of {total}{(first + shown < total ? $"; next page: --offset {first + shown}" : "")}";
+    }
+
+    /// <summary>"&amp;name=value" for a query string, or nothing when the option was not given.</summary>
+    public static string Filter(string name, string? value) => value is null ? "" : $"&{name}={Uri.EscapeDataString(value)}";
+
     public static double? Number(JsonNode? node) => node is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
 
     public static string Flops(JsonNode? node) => Number(node) is { } d ? d.ToString("0.00e0", CultureInfo.InvariantCulture) : "";

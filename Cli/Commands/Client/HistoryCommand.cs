@@ -24,9 +24,9 @@ public static class HistoryCommand
             var output = parse.InvocationConfiguration.Output;
             using var client = options.Connect(parse);
             var query = $"api/experiments?offset={parse.GetValue(offset)}&limit={parse.GetValue(limit)}" +
-                        Filter("status", parse.GetValue(status)) + Filter("objective", parse.GetValue(objective)) +
-                        Filter("tag", parse.GetValue(tag)) + Filter("text", parse.GetValue(text)) +
-                        Filter("sweep", parse.GetValue(sweep)?.ToString()) + Filter("sort", parse.GetValue(sort));
+                        Formatting.Filter("status", parse.GetValue(status)) + Formatting.Filter("objective", parse.GetValue(objective)) +
+                        Formatting.Filter("tag", parse.GetValue(tag)) + Formatting.Filter("text", parse.GetValue(text)) +
+                        Formatting.Filter("sweep", parse.GetValue(sweep)?.ToString()) + Formatting.Filter("sort", parse.GetValue(sort));
             var page = await client.GetAsync(query, cancellation);
             var table = new TextTable("created", "experiment", "objective", "gen", "params", "train FLOPs", "status", "tags", "id");
             foreach (var e in page["items"]!.AsArray())
@@ -36,14 +36,8 @@ public static class HistoryCommand
                     Formatting.Text(e["status"]), Formatting.Text(e["tags"]), Formatting.Text(e["id"]));
             }
             table.WriteTo(output);
-            var first = (long)(Formatting.Number(page["offset"]) ?? 0);
-            var total = (long)(Formatting.Number(page["total"]) ?? 0);
-            output.WriteLine(table.Count == 0
-                ? $"no experiments (of {total})"
-                : $"{first + 1}-{first + table.Count} of {total}{(first + table.Count < total ? $"; next page: --offset {first + table.Count}" : "")}");
+            output.WriteLine(Formatting.PageFooter(page, table.Count, "experiments"));
         });
         return command;
     }
-
-    private static string Filter(string name, string? value) => value is null ? "" : $"&{name}={Uri.EscapeDataString(value)}";
 }

@@ -20,7 +20,7 @@ public static class SweepsCommand
             var output = parse.InvocationConfiguration.Output;
             using var client = options.Connect(parse);
             var query = $"api/sweeps?offset={parse.GetValue(offset)}&limit={parse.GetValue(limit)}" +
-                        Filter("status", parse.GetValue(status)) + Filter("text", parse.GetValue(text));
+                        Formatting.Filter("status", parse.GetValue(status)) + Formatting.Filter("text", parse.GetValue(text));
             var page = await client.GetAsync(query, cancellation);
             var table = new TextTable("created", "sweep", "status", "experiments", "by state", "id");
             foreach (var s in page["items"]!.AsArray())
@@ -30,14 +30,8 @@ public static class SweepsCommand
                     Formatting.Count(s["experiments"]), string.Join(", ", counts), Formatting.Text(s["id"]));
             }
             table.WriteTo(output);
-            var first = (long)(Formatting.Number(page["offset"]) ?? 0);
-            var total = (long)(Formatting.Number(page["total"]) ?? 0);
-            output.WriteLine(table.Count == 0
-                ? $"no sweeps (of {total})"
-                : $"{first + 1}-{first + table.Count} of {total}{(first + table.Count < total ? $"; next page: --offset {first + table.Count}" : "")}");
+            output.WriteLine(Formatting.PageFooter(page, table.Count, "sweeps"));
         });
         return command;
     }
-
-    private static string Filter(string name, string? value) => value is null ? "" : $"&{name}={Uri.EscapeDataString(value)}";
 }
