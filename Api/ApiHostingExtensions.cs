@@ -115,6 +115,7 @@ public static class ApiHostingExtensions
         api.MapLeaderboardApi();
         api.MapCheckpointsApi();
         api.MapModelsApi();
+        api.MapDatasetsApi();
         api.MapTeamsApi();
         app.MapWebPages();
         return app;

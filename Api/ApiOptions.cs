@@ -24,6 +24,10 @@ public sealed class ApiOptions
     [Range(1024, 16 * 1024 * 1024)]
     public int MaxSpecBytes { get; set; } = 256 * 1024;
 
+    /// <summary>The largest dataset tar `POST /api/datasets/{name}` accepts, in bytes (it is spooled to a temporary file, not memory).</summary>
+    [Range(1024, long.MaxValue)]
+    public long MaxDatasetBytes { get; set; } = 16L * 1024 * 1024 * 1024;
+
     /// <summary>The most experiments one sweep may expand to (trials × pre-training seeds).</summary>
     [Range(1, ElectraLab.Sweeps.SweepSpecLoader.MaxExperimentsCeiling)]
     public int MaxExperimentsPerSweep { get; set; } = 512;

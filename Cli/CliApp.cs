@@ -25,7 +25,7 @@ public static partial class CliApp
             PretrainCommand.Create(),
             FinetuneCommand.Create(),
             DataCommands.Vocab(),
-            DataCommands.Data(DataDownloadCommand.Create()),
+            DataCommands.Data(DataDownloadCommand.Create(), DataPushCommand.Create(), DataPushCommand.List()),
             LoginCommand.Create(),
             SubmitCommand.Create(),
             StatusCommand.Create(),

@@ -18,6 +18,8 @@ public sealed class ElectraLabDbContext(DbContextOptions<ElectraLabDbContext> op
     public DbSet<Checkpoint> Checkpoints => Set<Checkpoint>();
     public DbSet<CheckpointChunk> CheckpointChunks => Set<CheckpointChunk>();
     public DbSet<JobLogLine> JobLogLines => Set<JobLogLine>();
+    public DbSet<Dataset> Datasets => Set<Dataset>();
+    public DbSet<DatasetChunk> DatasetChunks => Set<DatasetChunk>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -123,6 +125,20 @@ public sealed class ElectraLabDbContext(DbContextOptions<ElectraLabDbContext> op
             e.HasIndex(l => new { l.ExperimentId, l.Id });
             e.HasIndex(l => new { l.DispatchId, l.Seq }).IsUnique().HasDatabaseName("ux_job_log_lines_attempt_seq");
             e.HasOne<Experiment>().WithMany().HasForeignKey(l => l.ExperimentId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<Dataset>(e =>
+        {
+            e.HasIndex(d => new { d.TeamId, d.Name, d.Sha256 }).IsUnique().HasDatabaseName("ux_datasets_version");
+            e.HasIndex(d => d.Sha256);
+            e.HasOne<Team>().WithMany().HasForeignKey(d => d.TeamId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<User>().WithMany().HasForeignKey(d => d.CreatedBy).OnDelete(DeleteBehavior.SetNull);
+        });
+
+        model.Entity<DatasetChunk>(e =>
+        {
+            e.HasKey(c => new { c.DatasetId, c.Index });
+            e.HasOne<Dataset>().WithMany().HasForeignKey(c => c.DatasetId).OnDelete(DeleteBehavior.Cascade);
         });
 
         SnakeCaseNames.Apply(model);

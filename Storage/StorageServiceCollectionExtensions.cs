@@ -42,6 +42,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<JobLogWriter>();
         services.TryAddSingleton<JobLogQueries>();
         services.TryAddSingleton<CheckpointStore>();
+        services.TryAddSingleton<Datasets.DatasetStore>();
         services.TryAddSingleton<PlatformRows>();
         services.TryAddSingleton<EvaluationResultStore>();
         services.TryAddSingleton<ApiKeyStore>();

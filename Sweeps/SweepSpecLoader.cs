@@ -138,8 +138,9 @@ public static partial class SweepSpecLoader
             throw new SweepSpecException("base.seed", "pre-training seeds are set under seeds.pretraining");
 
         var resolved = Resolve("base", baseConfig);
-        if (spec.Workload.Kind == WorkloadSpec.Electra && resolved.DataDir is null)
-            throw new SweepSpecException("base.data_dir", "is required: a dataset folder written by `electralab data prepare`");
+        if (spec.Workload.Kind == WorkloadSpec.Electra && resolved.DataDir is null && resolved.Dataset is null
+            && spec.Search.Grid.All(g => g.Key is not ("data_dir" or "dataset")))
+            throw new SweepSpecException("base.data_dir", "is required (or base.dataset): a folder written by `electralab data prepare`, or a dataset pushed with `electralab data push`");
 
         foreach (var task in spec.Evaluations.GlueTasks)
             if (!GlueTasks.Contains(task)) throw new SweepSpecException("evaluation.glue", $"'{task}' is not one of {string.Join(", ", GlueTasks)}");

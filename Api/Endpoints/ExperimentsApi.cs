@@ -22,7 +22,8 @@ public sealed record ResultView(string Task, string Metric, long CheckpointStep,
 public sealed record CheckpointView(Guid Id, long Step, string Kind, long Bytes, string Sha256, DateTimeOffset CreatedAt, string Download);
 
 public sealed record ExperimentDetails(ExperimentSummary Summary, long Seed, JsonNode? Config, IReadOnlyList<JobView> Jobs,
-    IReadOnlyList<ResultView> Results, IReadOnlyList<BenchmarkResult> Benchmarks, IReadOnlyList<CheckpointView> Checkpoints);
+    IReadOnlyList<ResultView> Results, IReadOnlyList<BenchmarkResult> Benchmarks, IReadOnlyList<CheckpointView> Checkpoints,
+    ExperimentData? Data = null);
 
 public sealed record ExperimentPatch(string? Notes, string[]? Tags);
 
@@ -106,7 +107,7 @@ public static class ExperimentsApi
             .ToList();
         var experiment = compared.Experiments[0];
         return TypedResults.Ok(new ExperimentDetails(experiment.Summary, row.Seed, JsonNode.Parse(row.Config), jobs, results,
-            experiment.Results, saved));
+            experiment.Results, saved, experiment.Data));
     }
 
     public static async Task<Results<Ok<ExperimentSummary>, NotFound, ValidationProblem>> PatchAsync(Guid id, ExperimentPatch patch,

@@ -77,6 +77,9 @@ public sealed record PretrainingConfig
     [JsonPropertyName("data_dir")] public string? DataDir { get; init; }
     [JsonPropertyName("vocab_file")] public string? VocabFile { get; init; }
 
+    /// <summary>A dataset pushed into the cluster (`electralab data push`): "NAME" or "NAME@sha"; instead of data_dir.</summary>
+    [JsonPropertyName("dataset")] public string? Dataset { get; init; }
+
     [JsonPropertyName("log_every")] public int LogEvery { get; init; } = 100;
     /// <summary>CPU threads for libtorch; 0 = libtorch's default.</summary>
     [JsonPropertyName("num_threads")] public int NumThreads { get; init; }
@@ -140,6 +143,12 @@ public sealed record PretrainingConfig
         Require(KeepCheckpointMax > 0, "keep_checkpoint_max", "must be positive");
         Require(LogEvery > 0, "log_every", "must be positive");
         Require(NumThreads >= 0, "num_threads", "must be ≥ 0");
+        Require(Dataset is null || DataDir is null, "dataset", "and data_dir both name the data: give one");
+        if (Dataset is not null)
+        {
+            try { _ = DatasetReference.Parse(Dataset); }
+            catch (ArgumentException e) { Require(false, "dataset", e.Message); }
+        }
         Require(ElectraObjective || ObjectiveKind == Pretraining.Objective.Mlm, "electra_objective",
             $"false means the BERT baseline, which contradicts objective '{Objective}'");
         Require(UntiedGenerator || SharingKind == Pretraining.WeightSharing.All, "untied_generator",

@@ -1,6 +1,7 @@
 using ElectraLab.Contracts.Scheduling;
 using ElectraLab.Grains.Hosting;
 using ElectraLab.Storage.Checkpoints;
+using ElectraLab.Storage.Datasets;
 using ElectraLab.Storage.Metrics;
 using ElectraLab.Storage.Results;
 using Microsoft.Extensions.Logging;
@@ -9,12 +10,13 @@ namespace ElectraLab.Grains.Jobs;
 
 /// <summary>What the silo gives every job handler: its platform services and the outage-proof way to call them.</summary>
 internal sealed class JobServices(IGrainFactory grains, MetricWriter metrics, CheckpointStore checkpoints,
-    EvaluationResultStore results, JobOptions options, Workers.WorkerCommand workerCommand, ILogger logger)
+    EvaluationResultStore results, DatasetStore datasets, JobOptions options, Workers.WorkerCommand workerCommand, ILogger logger)
 {
     public IGrainFactory Grains { get; } = grains;
     public MetricWriter Metrics { get; } = metrics;
     public CheckpointStore Checkpoints { get; } = checkpoints;
     public EvaluationResultStore Results { get; } = results;
+    public DatasetStore Datasets { get; } = datasets;
     public JobOptions Options { get; } = options;
     public ILogger Logger { get; } = logger;
 

@@ -59,7 +59,7 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
     private IDisposable? _observed;
 
     public JobRunner(DeviceSlots slots, IGrainFactory grains, ILocalSiloDetails silo, MetricWriter metrics,
-        CheckpointStore checkpoints, EvaluationResultStore results,
+        CheckpointStore checkpoints, EvaluationResultStore results, Storage.Datasets.DatasetStore datasets,
         IOptions<JobOptions> options, IOptions<SchedulerOptions> schedulerOptions, ILogger<JobRunner> logger,
         ILoggerFactory? loggerFactory = null, JobLogWriter? jobLogs = null)
     {
@@ -73,7 +73,7 @@ public sealed class JobRunner : ILifecycleParticipant<ISiloLifecycle>
         _schedulerOptions = schedulerOptions.Value;
         _logger = logger;
         _runners = slots.Slots.Select(s => new SlotRunner(s)).ToArray();
-        var services = new JobServices(grains, metrics, checkpoints, results, _options, WorkerCommand.Resolve(_options.WorkerCommand), logger);
+        var services = new JobServices(grains, metrics, checkpoints, results, datasets, _options, WorkerCommand.Resolve(_options.WorkerCommand), logger);
         _pretrain = new PretrainJobHandler(services);
         _finetuneEval = new FinetuneEvalJobHandler(services);
     }

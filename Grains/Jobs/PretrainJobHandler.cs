@@ -33,7 +33,8 @@ internal sealed class PretrainJobHandler(JobServices services)
         var sweep = services.Grains.GetGrain<ISweepGrain>(payload.SweepId);
         var experiment = services.Grains.GetGrain<IExperimentGrain>(payload.ExperimentId);
         string? stoppedEarly = null;
-        var start = new WorkerStart(JobWorker.PretrainKind, payload.ConfigJson, slot.Device, slot.Threads, work, resume,
+        var configJson = JobData.Prepare(services, context);
+        var start = new WorkerStart(JobWorker.PretrainKind, configJson, slot.Device, slot.Threads, work, resume,
             payload.Checkpoints.Interval, payload.EarlyStopping?.Rungs, payload.Evaluations.FlopMilestones, 
             // The drill crashes a fresh attempt only: the resumed one must be able to finish.
             SegfaultAtStep: latest is null ? services.TakeInjectedFault() : null);

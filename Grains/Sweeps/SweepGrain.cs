@@ -26,7 +26,8 @@ public sealed class SweepGrainState
 /// </summary>
 public sealed class SweepGrain(
     [PersistentState("sweep", PlatformSiloBuilderExtensions.StorageName)] IPersistentState<SweepGrainState> state,
-    PlatformStore store) : Grain, ISweepGrain
+    PlatformStore store,
+    Storage.Datasets.DatasetStore datasets) : Grain, ISweepGrain
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
     private readonly Dictionary<Guid, ExperimentStatus> _statuses = [];
@@ -42,16 +43,23 @@ public sealed class SweepGrain(
         {
             throw new SweepSpecException("$", $"sweep {sweepId} was already submitted with a different spec");
         }
-        var experiments = SweepExpander.Expand(sweepId, spec);
+        IReadOnlyList<ExperimentSpec> experiments;
         if (S.Spec is null)
         {
-            CheckDatasets(spec, experiments);
-            await store.SaveSweepAsync(sweepId, spec, specJson, experiments);
-            S.Spec = spec;
+            // The spec as submitted is what a retried submit is compared with; the pinned one is what runs.
+            var pinned = await DatasetPinning.PinAsync(spec, datasets);
+            experiments = SweepExpander.Expand(sweepId, pinned);
+            CheckDatasets(pinned, experiments);
+            await store.SaveSweepAsync(sweepId, pinned, specJson, experiments);
+            S.Spec = pinned;
             S.SpecJson = specJson;
             S.ExperimentIds = experiments.Select(e => e.ExperimentId).ToList();
             S.State = SweepStatus.Running;
             await state.WriteStateAsync();
+        }
+        else
+        {
+            experiments = SweepExpander.Expand(sweepId, S.Spec);
         }
         // Experiments start in parallel batches (each persists its state, job row and reminder), and their first jobs
         // are queued batch by batch in index order, so the queue runs a sweep in the order its spec lists it. Starting

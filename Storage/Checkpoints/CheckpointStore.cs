@@ -1,5 +1,4 @@
-using System.Buffers;
-using System.Security.Cryptography;
+using ElectraLab.Storage.Chunks;
 using ElectraLab.Storage.Resilience;
 using Npgsql;
 using NpgsqlTypes;
@@ -59,50 +58,8 @@ public sealed class CheckpointStore(NpgsqlDataSource dataSource, StorageOptions 
             await header.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = ArrayPool<byte>.Shared.Rent(chunkSize);
-        long bytes = 0;
-        var chunks = 0;
-        try
-        {
-            await using var importer = await connection.BeginBinaryImportAsync(
-                "COPY checkpoint_chunks (checkpoint_id, index, data) FROM STDIN (FORMAT BINARY)", cancellationToken);
-            while (true)
-            {
-                var filled = await content.ReadAtLeastAsync(buffer.AsMemory(0, chunkSize), chunkSize,
-                    throwOnEndOfStream: false, cancellationToken);
-                if (filled == 0)
-                {
-                    break;
-                }
-                // Hashing and sending only read the buffer, so they run side by side.
-                var hashed = Task.Run(() => hash.AppendData(buffer, 0, filled), CancellationToken.None);
-                try
-                {
-                    await importer.StartRowAsync(cancellationToken);
-                    await importer.WriteAsync(id, NpgsqlDbType.Uuid, cancellationToken);
-                    await importer.WriteAsync(chunks, NpgsqlDbType.Integer, cancellationToken);
-                    await importer.WriteAsync(new ArraySegment<byte>(buffer, 0, filled), NpgsqlDbType.Bytea, cancellationToken);
-                }
-                finally
-                {
-                    await hashed;
-                }
-                bytes += filled;
-                chunks++;
-                if (filled < chunkSize)
-                {
-                    break;
-                }
-            }
-            await importer.CompleteAsync(cancellationToken);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
-        var sha256 = hash.GetHashAndReset();
+        var (bytes, chunks, sha256) = await ChunkWriter.CopyAsync(connection, "checkpoint_chunks (checkpoint_id, index, data)", id,
+            content, chunkSize, cancellationToken);
         CheckpointInfo info;
         await using (var publish = new NpgsqlCommand(
             "UPDATE checkpoints SET bytes = $2, sha256 = $3, chunk_count = $4, published_at = now() WHERE id = $1 " +
@@ -172,7 +129,8 @@ public sealed class CheckpointStore(NpgsqlDataSource dataSource, StorageOptions 
     {
         var info = await GetAsync(checkpointId, cancellationToken)
             ?? throw new KeyNotFoundException($"Checkpoint {checkpointId} does not exist or is not published.");
-        return await CheckpointReadStream.OpenAsync(dataSource, info, cancellationToken);
+        return await ChunkReadStream.OpenAsync(dataSource, "SELECT data FROM checkpoint_chunks WHERE checkpoint_id = $1 ORDER BY index",
+            info.Id, info.Bytes, info.Sha256, $"Checkpoint {info.Id}", cancellationToken);
     }
 
     /// <summary>Deletes the checkpoints the policy does not keep (their chunks cascade) and reports the bytes freed.</summary>

@@ -23,6 +23,12 @@ public sealed class Experiment
     /// <summary>Why the experiment failed, was cancelled or stopped early, in one line; null while it runs or when it completed.</summary>
     public string? FailureReason { get; set; }
     public double TrainFlops { get; set; }
+    /// <summary>The data it trained on: a pushed dataset's name, or the data_dir folder it read; null until its first job starts.</summary>
+    public string? DatasetName { get; set; }
+    /// <summary>Canonical SHA-256 of that data (lower-case hex, see DatasetPackage): equal hashes, equal data.</summary>
+    public string? DatasetSha256 { get; set; }
+    public string? VocabSha256 { get; set; }
+    public int? VocabSize { get; set; }
     public Guid? CreatedBy { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }

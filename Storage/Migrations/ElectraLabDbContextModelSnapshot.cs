@@ -147,6 +147,113 @@ namespace ElectraLab.Storage.Migrations
                     b.ToTable("checkpoint_chunks");
                 });
 
+            modelBuilder.Entity("ElectraLab.Storage.Entities.Dataset", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<long>("Bytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("bytes");
+
+                    b.Property<int>("ChunkCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("chunk_count");
+
+                    b.Property<int>("ChunkSize")
+                        .HasColumnType("integer")
+                        .HasColumnName("chunk_size");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid?>("CreatedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("created_by");
+
+                    b.Property<long>("Examples")
+                        .HasColumnType("bigint")
+                        .HasColumnName("examples");
+
+                    b.Property<bool>("LowerCase")
+                        .HasColumnType("boolean")
+                        .HasColumnName("lower_case");
+
+                    b.Property<int>("MaxSeqLength")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_seq_length");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.Property<DateTimeOffset?>("PublishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("published_at");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("sha256");
+
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("team_id");
+
+                    b.Property<long>("Tokens")
+                        .HasColumnType("bigint")
+                        .HasColumnName("tokens");
+
+                    b.Property<string>("VocabSha256")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("vocab_sha256");
+
+                    b.Property<int>("VocabSize")
+                        .HasColumnType("integer")
+                        .HasColumnName("vocab_size");
+
+                    b.HasKey("Id")
+                        .HasName("pk_datasets");
+
+                    b.HasIndex("CreatedBy")
+                        .HasDatabaseName("ix_datasets_created_by");
+
+                    b.HasIndex("Sha256")
+                        .HasDatabaseName("ix_datasets_sha256");
+
+                    b.HasIndex("TeamId", "Name", "Sha256")
+                        .IsUnique()
+                        .HasDatabaseName("ux_datasets_version");
+
+                    b.ToTable("datasets");
+                });
+
+            modelBuilder.Entity("ElectraLab.Storage.Entities.DatasetChunk", b =>
+                {
+                    b.Property<Guid>("DatasetId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("dataset_id");
+
+                    b.Property<int>("Index")
+                        .HasColumnType("integer")
+                        .HasColumnName("index");
+
+                    b.Property<byte[]>("Data")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("data");
+
+                    b.HasKey("DatasetId", "Index")
+                        .HasName("pk_dataset_chunks");
+
+                    b.ToTable("dataset_chunks");
+                });
+
             modelBuilder.Entity("ElectraLab.Storage.Entities.EvaluationResult", b =>
                 {
                     b.Property<long>("Id")
@@ -220,6 +327,14 @@ namespace ElectraLab.Storage.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("created_by");
 
+                    b.Property<string>("DatasetName")
+                        .HasColumnType("text")
+                        .HasColumnName("dataset_name");
+
+                    b.Property<string>("DatasetSha256")
+                        .HasColumnType("text")
+                        .HasColumnName("dataset_sha256");
+
                     b.Property<string>("FailureReason")
                         .HasColumnType("text")
                         .HasColumnName("failure_reason");
@@ -284,6 +399,14 @@ namespace ElectraLab.Storage.Migrations
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
+
+                    b.Property<string>("VocabSha256")
+                        .HasColumnType("text")
+                        .HasColumnName("vocab_sha256");
+
+                    b.Property<int?>("VocabSize")
+                        .HasColumnType("integer")
+                        .HasColumnName("vocab_size");
 
                     b.HasKey("Id")
                         .HasName("pk_experiments");
@@ -704,6 +827,32 @@ namespace ElectraLab.Storage.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_checkpoint_chunks_checkpoints_checkpoint_id");
+                });
+
+            modelBuilder.Entity("ElectraLab.Storage.Entities.Dataset", b =>
+                {
+                    b.HasOne("ElectraLab.Storage.Entities.User", null)
+                        .WithMany()
+                        .HasForeignKey("CreatedBy")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_datasets_users_created_by");
+
+                    b.HasOne("ElectraLab.Storage.Entities.Team", null)
+                        .WithMany()
+                        .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_datasets_teams_team_id");
+                });
+
+            modelBuilder.Entity("ElectraLab.Storage.Entities.DatasetChunk", b =>
+                {
+                    b.HasOne("ElectraLab.Storage.Entities.Dataset", null)
+                        .WithMany()
+                        .HasForeignKey("DatasetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_dataset_chunks_datasets_dataset_id");
                 });
 
             modelBuilder.Entity("ElectraLab.Storage.Entities.EvaluationResult", b =>

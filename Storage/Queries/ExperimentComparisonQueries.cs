@@ -9,7 +9,10 @@ public sealed record ConfigDifference(string Path, IReadOnlyList<string?> Values
 
 public sealed record BenchmarkResult(string Benchmark, double? Score, IReadOnlyDictionary<string, double> Columns);
 
-public sealed record ComparedExperiment(ExperimentSummary Summary, IReadOnlyList<BenchmarkResult> Results);
+/// <summary>The data an experiment trained on (null fields until its first job started): see Storage.Datasets.DatasetPackage.</summary>
+public sealed record ExperimentData(string? Dataset, string? Sha256, string? VocabSha256, int? VocabSize);
+
+public sealed record ComparedExperiment(ExperimentSummary Summary, IReadOnlyList<BenchmarkResult> Results, ExperimentData? Data = null);
 
 public sealed record ExperimentComparison(IReadOnlyList<ComparedExperiment> Experiments, IReadOnlyList<ConfigDifference> Differences);
 
@@ -27,7 +30,8 @@ public sealed class ExperimentComparisonQueries(NpgsqlDataSource dataSource)
             SELECT {ExperimentHistoryQueries.SummaryColumns}, e.config::text,
                    (SELECT coalesce(jsonb_agg(jsonb_build_object('benchmark', l.benchmark, 'score', l.score,
                                                                  'columns', l.columns)), '[]')::text
-                    FROM leaderboard_entries l WHERE l.experiment_id = e.id)
+                    FROM leaderboard_entries l WHERE l.experiment_id = e.id),
+                   e.dataset_name, e.dataset_sha256, e.vocab_sha256, e.vocab_size
             FROM experiments e
             WHERE e.team_id = $1 AND e.id = ANY($2)
             """);
@@ -40,7 +44,9 @@ public sealed class ExperimentComparisonQueries(NpgsqlDataSource dataSource)
             {
                 var summary = ExperimentHistoryQueries.ReadSummary(reader);
                 var results = ParseResults(reader.GetString(16));
-                found[summary.Id] = (new ComparedExperiment(summary, results), reader.GetString(15));
+                var data = new ExperimentData(reader.IsDBNull(17) ? null : reader.GetString(17), reader.IsDBNull(18) ? null : reader.GetString(18),
+                    reader.IsDBNull(19) ? null : reader.GetString(19), reader.IsDBNull(20) ? null : reader.GetInt32(20));
+                found[summary.Id] = (new ComparedExperiment(summary, results, data), reader.GetString(15));
             }
         }
         var ordered = experimentIds.Where(found.ContainsKey).Distinct().Select(id => found[id]).ToList();

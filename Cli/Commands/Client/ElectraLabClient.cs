@@ -25,11 +25,27 @@ public sealed class ElectraLabClient : IDisposable
         Server = address;
         _http = handler is null ? new HttpClient() : new HttpClient(handler);
         _http.BaseAddress = address;
-        _http.Timeout = TimeSpan.FromSeconds(100);
+        // Transfers (a model's tar, a dataset push) take as long as they take; JSON calls get RequestTimeout each.
+        _http.Timeout = Timeout.InfiniteTimeSpan;
         if (!string.IsNullOrWhiteSpace(apiKey)) _http.DefaultRequestHeaders.Add(KeyHeader, apiKey);
     }
 
     public Uri Server { get; }
+
+    /// <summary>How long one JSON request may take.</summary>
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(100);
+
+    /// <summary>
+    /// Uploads a binary body (a dataset tar) and returns the JSON answer; no time limit, as for downloads. The content is
+    /// streamed from <paramref name="body"/>, never buffered whole.
+    /// </summary>
+    public async Task<JsonNode> PostStreamAsync(string path, Stream body, string mediaType, CancellationToken cancellationToken = default)
+    {
+        var content = new StreamContent(body, 1 << 20);
+        content.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
+        if (body.CanSeek) content.Headers.ContentLength = body.Length - body.Position;
+        return await SendAsync(new HttpRequestMessage(HttpMethod.Post, path) { Content = content }, cancellationToken, timeout: null);
+    }
 
     public Task<JsonNode> GetAsync(string path, CancellationToken cancellationToken = default) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Get, path), cancellationToken);
@@ -73,13 +89,22 @@ public sealed class ElectraLabClient : IDisposable
     }
 
     /// <summary>Sends a request and returns its JSON answer ({} for an empty body); throws ClientException otherwise.</summary>
-    public async Task<JsonNode> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken = default)
+    public Task<JsonNode> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken = default) =>
+        SendAsync(request, cancellationToken, RequestTimeout);
+
+    private async Task<JsonNode> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken, TimeSpan? timeout)
     {
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        using var limited = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout is { } limit) limited.CancelAfter(limit);
         HttpResponseMessage response;
         try
         {
-            response = await _http.SendAsync(request, cancellationToken);
+            response = await _http.SendAsync(request, limited.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ClientException($"{Server} did not answer {request.Method} /{request.RequestUri} within {timeout?.TotalSeconds:F0} s");
         }
         catch (HttpRequestException e)
         {
@@ -88,7 +113,7 @@ public sealed class ElectraLabClient : IDisposable
         }
         using (response)
         {
-            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            var text = await response.Content.ReadAsStringAsync(limited.Token);
             if (response.IsSuccessStatusCode) return string.IsNullOrWhiteSpace(text) ? new JsonObject() : JsonNode.Parse(text)!;
             throw new ClientException(Describe(request, response.StatusCode, text));
         }

@@ -2,41 +2,47 @@ using System.Data;
 using System.Security.Cryptography;
 using Npgsql;
 
-namespace ElectraLab.Storage.Checkpoints;
+namespace ElectraLab.Storage.Chunks;
 
 /// <summary>
-/// Reads a checkpoint's chunks in order, one row at a time with sequential access, so memory stays at Npgsql's
+/// Reads a stored blob's chunks (a checkpoint's or a dataset's) in order, one row at a time with sequential access, so memory stays at Npgsql's
 /// buffer size whatever the checkpoint's size. Length and SHA-256 are checked when the last chunk has been read.
 /// </summary>
-internal sealed class CheckpointReadStream : Stream
+internal sealed class ChunkReadStream : Stream
 {
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlCommand _command;
     private readonly NpgsqlDataReader _reader;
-    private readonly CheckpointInfo _info;
+    private readonly long _bytes;
+    private readonly byte[] _sha256;
+    private readonly string _what;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private Stream? _chunk;
     private long _position;
     private bool _finished;
 
-    private CheckpointReadStream(NpgsqlConnection connection, NpgsqlCommand command, NpgsqlDataReader reader, CheckpointInfo info)
+    private ChunkReadStream(NpgsqlConnection connection, NpgsqlCommand command, NpgsqlDataReader reader, long bytes, byte[] sha256, string what)
     {
         _connection = connection;
         _command = command;
         _reader = reader;
-        _info = info;
+        _bytes = bytes;
+        _sha256 = sha256;
+        _what = what;
     }
 
-    public static async Task<Stream> OpenAsync(NpgsqlDataSource dataSource, CheckpointInfo info, CancellationToken cancellationToken)
+    /// <param name="select">One column of chunk data for the owner id in $1, in chunk order.</param>
+    /// <param name="what">How errors name the blob ("Checkpoint …", "Dataset …").</param>
+    public static async Task<Stream> OpenAsync(NpgsqlDataSource dataSource, string select, Guid ownerId, long bytes, byte[] sha256,
+        string what, CancellationToken cancellationToken)
     {
         var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         try
         {
-            var command = new NpgsqlCommand(
-                "SELECT data FROM checkpoint_chunks WHERE checkpoint_id = $1 ORDER BY index", connection);
-            command.Parameters.Add(new() { Value = info.Id });
+            var command = new NpgsqlCommand(select, connection);
+            command.Parameters.Add(new() { Value = ownerId });
             var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken);
-            return new CheckpointReadStream(connection, command, reader, info);
+            return new ChunkReadStream(connection, command, reader, bytes, sha256, what);
         }
         catch
         {
@@ -48,7 +54,7 @@ internal sealed class CheckpointReadStream : Stream
     public override bool CanRead => true;
     public override bool CanSeek => false;
     public override bool CanWrite => false;
-    public override long Length => _info.Bytes;
+    public override long Length => _bytes;
     public override long Position { get => _position; set => throw new NotSupportedException(); }
 
     public override int Read(byte[] buffer, int offset, int count) =>
@@ -87,11 +93,11 @@ internal sealed class CheckpointReadStream : Stream
     {
         _finished = true;
         var actual = _hash.GetHashAndReset();
-        if (_position != _info.Bytes || !CryptographicOperations.FixedTimeEquals(actual, _info.Sha256))
+        if (_position != _bytes || !CryptographicOperations.FixedTimeEquals(actual, _sha256))
         {
             throw new InvalidDataException(
-                $"Checkpoint {_info.Id} is corrupt: read {_position} bytes with SHA-256 {Convert.ToHexString(actual)}, " +
-                $"expected {_info.Bytes} bytes with SHA-256 {Convert.ToHexString(_info.Sha256)}.");
+                $"{_what} is corrupt: read {_position} bytes with SHA-256 {Convert.ToHexString(actual)}, " +
+                $"expected {_bytes} bytes with SHA-256 {Convert.ToHexString(_sha256)}.");
         }
     }
 
