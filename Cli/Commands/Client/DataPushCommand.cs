@@ -32,7 +32,7 @@ public static class DataPushCommand
             }
             catch (Exception e) when (e is InvalidDataException or FileNotFoundException or IOException)
             {
-                throw new UserInputException($"{directory}: {e.Message}");
+                throw new UserInputException(e.Message.StartsWith(directory, StringComparison.Ordinal) ? e.Message : $"{directory}: {e.Message}");
             }
             var tar = Path.Combine(Path.GetTempPath(), $"electralab-push-{Guid.NewGuid():N}.tar");
             try

@@ -44,7 +44,10 @@ public sealed class ElectraLabClient : IDisposable
         var content = new StreamContent(body, 1 << 20);
         content.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
         if (body.CanSeek) content.Headers.ContentLength = body.Length - body.Position;
-        return await SendAsync(new HttpRequestMessage(HttpMethod.Post, path) { Content = content }, cancellationToken, timeout: null);
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
+        // The server can refuse (too large, no such team) before a byte of a possibly huge body has been sent.
+        request.Headers.ExpectContinue = true;
+        return await SendAsync(request, cancellationToken, timeout: null);
     }
 
     public Task<JsonNode> GetAsync(string path, CancellationToken cancellationToken = default) =>
