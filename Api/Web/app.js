@@ -216,6 +216,7 @@
         document.getElementById('summary').textContent =
           `${s.objective} · ${s.modelSize} · generator ${s.generatorSize} · ${fmt.params(s.params)} params · ${fmt.sci(s.trainFlops)} train FLOPs · seed ${x.seed} · created ${fmt.date(s.createdAt)}`;
         renderLineage(s);
+        document.getElementById('data').textContent = dataLine(x.data);
         const failure = document.getElementById('failure');
         failure.hidden = !s.failureReason;
         failure.textContent = s.failureReason ? 'Failed: ' + s.failureReason : '';
@@ -253,6 +254,12 @@
       const ms = (end ? new Date(end) : new Date()) - new Date(start);
       const m = Math.floor(ms / 60000), sec = Math.round((ms % 60000) / 1000);
       return (m ? `${m} min ` : '') + `${sec} s` + (end ? '' : ' so far');
+    }
+
+    // Which data it trained on, as its hash: two experiments with the same hash read the same examples and vocabulary.
+    function dataLine(d) {
+      if (!d || !d.sha256) return 'Data: not recorded yet (its first job has not started)';
+      return `Data: ${d.dataset} · sha256 ${d.sha256.slice(0, 12)} · vocabulary ${d.vocabSize.toLocaleString("en-US")} tokens, sha256 ${d.vocabSha256.slice(0, 12)}`;
     }
 
     function renderLineage(s) {

@@ -275,7 +275,17 @@
         const diff = document.getElementById('diff');
         diff.tHead.replaceChildren(el('tr', {}, ''));
         diff.tHead.rows[0].append(el('th', { class: 'name' }, 'config key'), ...names.map(n => el('th', { class: 'name' }, n)));
-        diff.tBodies[0].replaceChildren(...c.differences.map(d => {
+        // The data each trained on comes first, by hash (a pinned dataset and a local folder with the same content agree).
+        const dataRows = [
+          ['data', x => x.data && x.data.sha256 ? `${x.data.dataset.split('/').pop()} · ${x.data.sha256.slice(0, 12)}` : '–'],
+          ['vocabulary', x => x.data && x.data.vocabSha256 ? `${x.data.vocabSize} · ${x.data.vocabSha256.slice(0, 12)}` : '–'],
+        ].map(([label, text]) => {
+          const values = c.experiments.map(text);
+          const tr = el('tr', { class: 'data-row' + (new Set(values).size > 1 ? ' differs' : ''), 'data-key': label });
+          tr.append(cell(label, 'name'), ...values.map(v => cell(v, 'name')));
+          return tr;
+        });
+        diff.tBodies[0].replaceChildren(...dataRows, ...c.differences.map(d => {
           const tr = el('tr', { class: 'diff-row' });
           tr.append(cell(d.path, 'name'), ...d.values.map(v => cell(v ?? '–', 'name')));
           return tr;

@@ -185,6 +185,12 @@ public sealed class BrowserTests(KestrelApiHost host) : IClassFixture<KestrelApi
         var team = await host.CreateTeamAsync();
         var first = await host.SeedExperimentAsync(team.Id, "curve-a", glue: 0.81, metricSteps: 400);
         var second = await host.SeedExperimentAsync(team.Id, "curve-b", objective: "mlm", glue: 0.74, metricSteps: 400, lossOffset: 0.3);
+        await using (var db = host.CreateContext())
+        {
+            var row = await db.Experiments.SingleAsync(e => e.Id == first.Id);
+            (row.DatasetName, row.DatasetSha256, row.VocabSha256, row.VocabSize) = ("/data/wiki", new string('c', 64), new string('d', 64), 30522);
+            await db.SaveChangesAsync();
+        }
         await host.SeedExperimentAsync(team.Id, "bystander", glue: null);
         await using var browser = await LaunchAsync();
         var page = await NewPageAsync(browser, team.Key);
@@ -206,6 +212,9 @@ public sealed class BrowserTests(KestrelApiHost host) : IClassFixture<KestrelApi
 
         // Both runs' discriminator loss, one line each in their own colour.
         await page.WaitForFunctionAsync("document.querySelectorAll('#overlay polyline.series').length === 2");
+        // The data each trained on leads the diff, marked where it differs (curve-b's is not recorded).
+        Assert.Equal(["data", "wiki · cccccccccccc", "–"], await page.Locator("tr.data-row[data-key='data'] td").AllInnerTextsAsync());
+        Assert.Contains("differs", await page.Locator("tr.data-row[data-key='data']").GetAttributeAsync("class"));
         Assert.Equal("disc_loss", await page.Locator("#metric").InputValueAsync());
         Assert.Equal(["disc_loss", "learning_rate", "mlm_loss"], await page.Locator("#metric option").AllInnerTextsAsync());
         var strokes = await page.Locator("#overlay polyline.series").EvaluateAllAsync<string[]>("ls => ls.map(l => l.getAttribute('stroke'))");
@@ -234,6 +243,7 @@ public sealed class BrowserTests(KestrelApiHost host) : IClassFixture<KestrelApi
             var row = await db.Experiments.SingleAsync(e => e.Id == experiment.Id);
             row.FailureReason = "finetune-eval rte@300 cannot run: no GLUE data for RTE";
             row.Notes = "first try";
+            (row.DatasetName, row.DatasetSha256, row.VocabSha256, row.VocabSize) = ("wiki", new string('a', 64), new string('b', 64), 30522);
             await db.SaveChangesAsync();
         }
         await host.Service<Storage.Checkpoints.CheckpointStore>().WriteAsync(experiment.Id, 300, Storage.Entities.Checkpoint.TrainingState,
@@ -251,6 +261,7 @@ public sealed class BrowserTests(KestrelApiHost host) : IClassFixture<KestrelApi
         await page.GotoAsync(new Uri(host.Address!, $"/ui/experiments/{experiment.Id}").ToString());
         await page.WaitForSelectorAsync("#curve-chosen polyline");
         Assert.Contains("no GLUE data for RTE", await page.Locator("#failure").InnerTextAsync());
+        Assert.Equal("Data: wiki · sha256 aaaaaaaaaaaa · vocabulary 30,522 tokens, sha256 bbbbbbbbbbbb", await page.Locator("#data").InnerTextAsync());
         Assert.Equal(1, await page.Locator("#checkpoints tr.checkpoint-row").CountAsync());
         var logText = await page.Locator("#log").TextContentAsync();
         Assert.Contains("attempt 1 on slot 0 (cpu)", logText);
