@@ -303,7 +303,7 @@ public static partial class SweepSpecLoader
     {
         if (node is null) return EvaluationSpec.None;
         var evaluation = Object(node, "evaluation");
-        CheckKeys(evaluation, "evaluation", ["glue", "squad", "flop_milestones", "finetune"]);
+        CheckKeys(evaluation, "evaluation", ["glue", "squad", "flop_milestones", "finetune", "keep_all_seeds"]);
         var glue = evaluation["glue"] is { } g
             ? (g as JsonArray ?? throw new SweepSpecException("evaluation.glue", "must be a list of task names"))
                 .Select((t, i) => Normalize(ScalarString(t, $"evaluation.glue[{i}]"))).ToArray()
@@ -316,7 +316,13 @@ public static partial class SweepSpecLoader
                 .Select((v, i) => Double(v, $"evaluation.flop_milestones[{i}]")).ToArray()
             : [];
         var finetune = evaluation["finetune"] is { } ft ? Object(ft, "evaluation.finetune").ToJsonString() : null;
-        return new EvaluationSpec(glue, squad, milestones, finetune);
+        var keepAll = evaluation["keep_all_seeds"] switch
+        {
+            null => false,
+            JsonValue v when v.GetValueKind() is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False => v.GetValue<bool>(),
+            _ => throw new SweepSpecException("evaluation.keep_all_seeds", "must be true or false"),
+        };
+        return new EvaluationSpec(glue, squad, milestones, finetune, keepAll);
     }
 
     /// <summary>GLUE names as the leaderboard spells them: CoLA → cola, SST-2 → sst2, MNLI-m → mnli.</summary>

@@ -44,9 +44,11 @@ public sealed record RandomParameter(string Key, string Distribution, double Min
 /// <summary>
 /// What to measure on each pre-trained model: GLUE tasks and/or a SQuAD version at the final checkpoint, and the same
 /// at every FLOP milestone the run passes. <see cref="FinetuneConfigJson"/> passes settings to the fine-tuner.
+/// Each evaluation keeps its median seed's fine-tuned model; <see cref="KeepAllSeeds"/> keeps every seed's.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("electralab.EvaluationSpec")]
-public sealed record EvaluationSpec(string[] GlueTasks, string? SquadVersion, double[] FlopMilestones, string? FinetuneConfigJson)
+public sealed record EvaluationSpec(string[] GlueTasks, string? SquadVersion, double[] FlopMilestones, string? FinetuneConfigJson,
+    bool KeepAllSeeds = false)
 {
     public static EvaluationSpec None { get; } = new([], null, [], null);
 

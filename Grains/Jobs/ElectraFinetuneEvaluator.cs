@@ -35,7 +35,8 @@ public sealed class ElectraFinetuneEvaluator : IFinetuneEvaluator
         sets.Add($"device={request.Device}");
         sets.Add($"num_threads={request.Threads.ToString(CultureInfo.InvariantCulture)}");
         var experiment = FinetuneExperiment.Prepare(task, request.CheckpointFolder, data, sets);
-        var results = experiment.Run(request.Seeds.Select(s => (long)s).ToList(), request.WorkDirectory, progress, cancellation: cancellation);
+        var results = experiment.Run(request.Seeds.Select(s => (long)s).ToList(), request.WorkDirectory, progress, cancellation: cancellation,
+            keep: request.KeepAllSeeds ? KeptModels.All : KeptModels.Median);
         var scores = new List<EvaluationScore>();
         foreach (var seed in results.Seeds)
         {

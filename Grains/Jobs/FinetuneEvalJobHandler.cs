@@ -25,7 +25,8 @@ internal sealed class FinetuneEvalJobHandler(JobServices services)
 
         var start = new WorkerStart(JobWorker.FinetuneEvalKind, payload.ConfigJson, slot.Device, slot.Threads, Path.Combine(work, "finetune"),
             CheckpointFolder: folder, Task: payload.Task, Seeds: payload.FinetuneSeeds.ToArray(), GlueDataDirectory: services.Options.GlueDataDirectory,
-            SquadDataDirectory: services.Options.SquadDataDirectory, FinetuneConfigJson: payload.Evaluations.FinetuneConfigJson);
+            SquadDataDirectory: services.Options.SquadDataDirectory, FinetuneConfigJson: payload.Evaluations.FinetuneConfigJson,
+            KeepAllSeeds: payload.Evaluations.KeepAllSeeds);
         var done = services.Workers().Run(job, slot.Threads, start, message =>
         {
             if (message.Type == WorkerMessageTypes.Progress) job.Progress(step, 0, detail: message.Detail);
@@ -50,12 +51,18 @@ internal sealed class FinetuneEvalJobHandler(JobServices services)
             }));
         }
         services.Durable(() => services.Results.AddAsync(rows), "storing evaluation results", job.Token);
-        // The median seed's fine-tuned model leaves with the results: a Hugging Face folder per (task, checkpoint).
-        var model = Path.Combine(work, "finetune", "model");
-        if (Directory.Exists(model))
+        // The median seed's fine-tuned model leaves with the results: a Hugging Face folder per (task, checkpoint); with
+        // keep_all_seeds every seed's too, as "<task>.seed-<n>".
+        var kept = new List<(string Kind, string Folder)> { (Storage.Entities.Checkpoint.FinetunedPrefix + payload.Task, Path.Combine(work, "finetune", "model")) };
+        if (payload.Evaluations.KeepAllSeeds)
         {
-            services.Durable(() => CheckpointTransfer.UploadAsync(services.Checkpoints, payload.ExperimentId, step,
-                Storage.Entities.Checkpoint.FinetunedPrefix + payload.Task, model, a.Job.JobId), $"storing the fine-tuned {payload.Task} model", job.Token);
+            kept.AddRange(payload.FinetuneSeeds.Select(seed => (Storage.Entities.Checkpoint.FinetunedPrefix + $"{payload.Task}.seed-{seed}",
+                Path.Combine(Electra.Finetuning.FinetuneExperiment.SeedFolder(Path.Combine(work, "finetune"), seed), Electra.Finetuning.FinetunedModel.FolderName))));
+        }
+        foreach (var (kind, model) in kept.Where(k => Directory.Exists(k.Folder)))
+        {
+            services.Durable(() => CheckpointTransfer.UploadAsync(services.Checkpoints, payload.ExperimentId, step, kind, model, a.Job.JobId),
+                $"storing the fine-tuned model {kind}", job.Token);
         }
         return job.Outcome(JobState.Succeeded, step, 0);
     }

@@ -25,7 +25,9 @@ public sealed record FinetuneEvalRequest(
     string? SettingsJson,
     string Device,
     int Threads,
-    string WorkDirectory);
+    string WorkDirectory,
+    /// <summary>Keep every seed's fine-tuned model (seeds/seed-&lt;n&gt;/model under the work folder), not only the median's.</summary>
+    bool KeepAllSeeds = false);
 
 /// <summary>One score of one seed: e.g. (seed 2, "mcc", 0.41).</summary>
 public sealed record EvaluationScore(int Seed, string Metric, double Value);

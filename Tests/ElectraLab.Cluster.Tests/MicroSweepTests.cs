@@ -108,4 +108,47 @@ public sealed class MicroSweepTests(PostgresDatabase database, ITestOutputHelper
         Assert.All(snapshot.Slots, s => Assert.Equal("cpu", s.Device));
         Assert.Equal(16, snapshot.Dispatched);
     }
+
+    [SkippableFact]
+    public async Task KeepAllSeeds_StoresEverySeedsFineTunedModel_BesideTheMedians()
+    {
+        database.SkipIfUnavailable();
+        await using var platform = await PlatformCluster.StartAsync(database, cpuSlots: 1);
+        var (sweep, submission) = await platform.SubmitAsync($$"""
+            name: keep-all
+            team: nlp
+            base: {{TestData.MicroConfig(steps: 4).ToJsonString()}}
+            seeds:
+              finetuning: [1, 2, 3]
+            evaluation:
+              glue: [MRPC]
+              keep_all_seeds: true
+              finetune: {max_train_examples: 32, num_train_epochs: 1, train_batch_size: 16, eval_batch_size: 64, max_seq_length: 32}
+            """);
+        var status = await platform.WaitForSweepAsync(sweep, TimeSpan.FromMinutes(3));
+        Assert.Equal(SweepStatus.Completed, status.State);
+        var id = Assert.Single(submission.ExperimentIds);
+
+        var store = new Storage.Checkpoints.CheckpointStore(database.DataSource, new Storage.StorageOptions { ConnectionString = database.ConnectionString });
+        var kept = (await store.ListAsync(id)).Where(c => c.Kind.StartsWith("hf-finetuned:", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["hf-finetuned:mrpc", "hf-finetuned:mrpc.seed-1", "hf-finetuned:mrpc.seed-2", "hf-finetuned:mrpc.seed-3"],
+            kept.Select(c => c.Kind).Order(StringComparer.Ordinal));
+        Assert.All(kept, c => Assert.Equal(4, c.Step));
+
+        // The median's model is one of the seeds' models, byte for byte; the seeds' differ from each other.
+        var weights = new Dictionary<string, string>();
+        foreach (var checkpoint in kept)
+        {
+            await using var tar = await store.OpenReadAsync(checkpoint.Id);
+            using var reader = new System.Formats.Tar.TarReader(tar);
+            while (reader.GetNextEntry() is { } entry)
+            {
+                if (entry.Name != "model.safetensors" || entry.DataStream is not { } data) continue;
+                weights[checkpoint.Kind] = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(data));
+            }
+        }
+        Assert.Equal(4, weights.Count);
+        Assert.Equal(3, weights.Where(w => w.Key.Contains(".seed-")).Select(w => w.Value).Distinct().Count());
+        Assert.Contains(weights["hf-finetuned:mrpc"], weights.Where(w => w.Key.Contains(".seed-")).Select(w => w.Value));
+    }
 }

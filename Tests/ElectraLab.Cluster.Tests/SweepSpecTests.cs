@@ -58,6 +58,10 @@ public sealed class SweepSpecTests
     [InlineData("base: {data_dir: /d}\ncheckpoints: {interval: 0}", "checkpoints.interval")]
     [InlineData("base: {data_dir: /d}\nseeds: {pretraining: [1, 1]}", "seeds.pretraining")]
     [InlineData("base: {data_dir: /d}\ncolour: blue", "colour")]
+    [InlineData("base: {data_dir: /d}\nevaluation: {glue: [mrpc], keep_all_seeds: 'yes'}", "evaluation.keep_all_seeds")]
+    [InlineData("base: {dataset: 'no good'}", "base.dataset")]
+    [InlineData("base: {dataset: 'wiki@xyz123'}", "base.dataset")]
+    [InlineData("base: {dataset: wiki, data_dir: /d}", "base.dataset")]
     [InlineData("base: {data_dir: /d}\nworkload: {kind: sleep}", "workload.kind")]
     public void Validation_NamesTheOffendingField(string body, string field)
     {

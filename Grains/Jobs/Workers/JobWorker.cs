@@ -103,7 +103,7 @@ public static class JobWorker
         var evaluation = new ElectraFinetuneEvaluator().Evaluate(new FinetuneEvalRequest(
             start.CheckpointFolder ?? throw new JobInputException("a finetune-eval job needs a checkpoint"), start.ConfigJson,
             start.Task ?? throw new JobInputException("a finetune-eval job needs a task"), start.Seeds ?? [1], start.GlueDataDirectory,
-            start.SquadDataDirectory, start.FinetuneConfigJson, start.Device, start.Threads, start.WorkDirectory), pipe.Cancellation, Progress);
+            start.SquadDataDirectory, start.FinetuneConfigJson, start.Device, start.Threads, start.WorkDirectory, start.KeepAllSeeds), pipe.Cancellation, Progress);
         if (pipe.Cancellation.IsCancellationRequested) return new WorkerMessage(WorkerMessageTypes.Done) { State = "stopped" };
         return new WorkerMessage(WorkerMessageTypes.Done)
         {

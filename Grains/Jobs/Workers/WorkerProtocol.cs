@@ -40,7 +40,8 @@ public sealed record WorkerStart(
     string? GlueDataDirectory = null,
     string? SquadDataDirectory = null,
     string? FinetuneConfigJson = null,
-    long? SegfaultAtStep = null);
+    long? SegfaultAtStep = null,
+    bool KeepAllSeeds = false);
 
 public sealed record WorkerScore(int Seed, string Metric, double Value);
 
