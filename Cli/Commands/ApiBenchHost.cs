@@ -119,7 +119,6 @@ public sealed class ApiBenchHost : IAsyncDisposable
         }
         finally
         {
-            NpgsqlConnection.ClearAllPools();
             await AdminAsync(_serverConnectionString, $"DROP DATABASE IF EXISTS {_database} WITH (FORCE)", CancellationToken.None);
         }
     }
