@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Serialization;
 using ElectraLab.Api.Auth;
+using ElectraLab.Api.Caching;
 using ElectraLab.Api.Endpoints;
 using ElectraLab.Api.Resilience;
 using ElectraLab.Observability;
@@ -47,6 +48,10 @@ public static class ApiHostingExtensions
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ApiKeyCache>();
+        services.AddSingleton<ReadModelChangeListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReadModelChangeListener>());
+        services.AddSingleton<ReadBarrier>();
+        services.AddSingleton<ReadModelCache>();
 
         services.AddProblemDetails();
         services.AddExceptionHandler<DatabaseUnavailableHandler>();

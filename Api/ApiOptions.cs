@@ -38,4 +38,11 @@ public sealed class ApiOptions
 
     /// <summary>How often a live-update stream looks for changes.</summary>
     public TimeSpan EventPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How many serialized leaderboard, experiment-list and experiment answers the API keeps (each valid until the
+    /// next change to what it was read from, as PostgreSQL reports it); 0 turns the cache off (ETags stay).
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int ReadCacheEntries { get; set; } = 10_000;
 }

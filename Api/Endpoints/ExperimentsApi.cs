@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ElectraLab.Api.Auth;
+using ElectraLab.Api.Caching;
 using ElectraLab.Contracts.Experiments;
 using ElectraLab.Contracts.Sweeps;
 using ElectraLab.Storage;
@@ -47,13 +48,15 @@ public static class ExperimentsApi
         var group = endpoints.MapGroup("/experiments").WithTags("Experiments").RequireAuthorization(Caller.TeamPolicy);
         group.MapGet("/", ListAsync).WithName("ListExperiments")
             .WithSummary("The team's experiments; filters: status, objective, tag, text, sweep; sort: created_at, name, status, objective, " +
-                         "params, train_flops, generator_size ('-' first: descending; default -created_at); paging: offset, limit");
+                         "params, train_flops, generator_size ('-' first: descending; default -created_at); paging: offset, limit")
+            .WithCachedReads();
         group.MapGet("/compare", CompareAsync).WithName("CompareExperiments").WithSummary("Config differences and results of experiments");
         group.MapGet("/events", ListEvents).WithName("ExperimentListEvents")
             .WithSummary("The list's page (same filters, sort and paging as GET /api/experiments) as server-sent events whenever it changes");
         group.MapGet("/latest-metrics", LatestMetricsAsync).WithName("LatestExperimentMetrics")
             .WithSummary("The newest value of each named metric for each experiment: ids=a,b&names=disc_loss,mlm_loss (another team's ids are absent)");
-        group.MapGet("/{id:guid}", GetAsync).WithName("GetExperiment").WithSummary("Config, status, jobs, results and checkpoints");
+        group.MapGet("/{id:guid}", GetAsync).WithName("GetExperiment").WithSummary("Config, status, jobs, results and checkpoints")
+            .WithCachedReads();
         group.MapPatch("/{id:guid}", PatchAsync).WithName("UpdateExperiment").WithSummary("Set an experiment's notes and/or tags");
         group.MapPost("/{id:guid}/fork", ForkAsync).WithName("ForkExperiment")
             .WithSummary("A new experiment from this one's config with overrides, parent recorded");

@@ -1,4 +1,5 @@
 using ElectraLab.Api.Auth;
+using ElectraLab.Api.Caching;
 using ElectraLab.Storage.Queries;
 using ElectraLab.Storage.Results;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -34,7 +35,8 @@ public static class LeaderboardApi
     {
         var group = endpoints.MapGroup("/leaderboard").WithTags("Leaderboard").RequireAuthorization(Caller.TeamPolicy);
         group.MapGet("/", GetAsync).WithName("GetLeaderboard")
-            .WithSummary("Per-task medians over fine-tuning seeds, benchmark score, train FLOPs and params; filters, sort, paging");
+            .WithSummary("Per-task medians over fine-tuning seeds, benchmark score, train FLOPs and params; filters, sort, paging")
+            .WithCachedReads();
         group.MapGet("/compute", ComputeAsync).WithName("GetComputeView")
             .WithSummary("Score (or one task, y=) against train FLOPs for every evaluated experiment, with curves over FLOP " +
                          "milestones: which objective wins at equal compute");

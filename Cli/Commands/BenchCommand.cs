@@ -8,9 +8,10 @@ public static class BenchCommand
 {
     public static Command Create()
     {
-        var bench = new Command("bench", "Measure throughput (pre-training steps, storage) on this machine.");
+        var bench = new Command("bench", "Measure throughput (pre-training steps, storage, the read API) on this machine.");
         bench.Add(PretrainBench.Create());
         bench.Add(StorageBenchCommand.Create());
+        bench.Add(ApiBenchCommand.Create());
         return bench;
     }
 }
