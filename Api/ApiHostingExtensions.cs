@@ -121,6 +121,7 @@ public static class ApiHostingExtensions
         api.MapCheckpointsApi();
         api.MapModelsApi();
         api.MapDatasetsApi();
+        api.MapSweepReportsApi();
         api.MapTeamsApi();
         app.MapWebPages();
         return app;

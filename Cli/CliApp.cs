@@ -40,6 +40,7 @@ public static partial class CliApp
             TagCommand.CreateNote(),
             DownloadCommand.Create(),
             LogsCommand.Create(),
+            ReportCommand.Create(),
         };
         // Ctrl+C cancels the running command, which then has this long to stop its silo and PostgreSQL cleanly.
         var invocation = new InvocationConfiguration

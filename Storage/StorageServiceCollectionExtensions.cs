@@ -51,6 +51,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<ExperimentHistoryQueries>();
         services.TryAddSingleton<MetricSeriesQueries>();
         services.TryAddSingleton<ExperimentComparisonQueries>();
+        services.TryAddSingleton<SweepResultsQueries>();
         services.AddHostedService<StorageMigrationHostedService>();
         return services;
     }

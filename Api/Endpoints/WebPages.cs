@@ -20,6 +20,7 @@ public static class WebPages
         group.MapGet("/ui/compare", () => File("compare.html"));
         group.MapGet("/ui/sweeps", () => File("sweeps.html"));
         group.MapGet("/ui/sweeps/{id:guid}", (Guid id) => File("sweep.html"));
+        group.MapGet("/ui/sweeps/{id:guid}/report", (Guid id) => File("report.html"));
         group.MapGet("/favicon.ico", () => TypedResults.NoContent());
         group.MapGet("/ui/app.js", () => File("app.js"));
         group.MapGet("/ui/pages.js", () => File("pages.js"));

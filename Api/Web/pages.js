@@ -222,6 +222,7 @@
         document.getElementById('counts').textContent =
           Object.entries(s.counts).sort().map(([k, v]) => `${v} ${k}`).join(' · ') + ` · created ${fmt.date(s.createdAt)}`;
         document.getElementById('runs-link').href = '/ui/runs?sweep=' + id;
+        document.getElementById('report-link').href = '/ui/sweeps/' + id + '/report';
         document.getElementById('spec').textContent = JSON.stringify(s.spec, null, 2);
         const axes = s.axes || [];
         const head = document.querySelector('#experiments thead tr');
@@ -332,5 +333,20 @@
     needKey(load);
   }
 
-  Object.assign(window.ElectraLab, { runsPage, sweepsPage, sweepPage, comparePage });
+  // ---- A sweep's report: built by the server from the sweep's results (the same as `electralab report`) ----
+  function reportPage(id) {
+    document.getElementById('sweep-link').href = '/ui/sweeps/' + id;
+    document.getElementById('sweep-id').textContent = id;
+    needKey(async () => {
+      showError(null);
+      try {
+        const report = await api(`/api/sweeps/${id}/report`);
+        // The server escapes every text it puts in the fragment; its SVG figures are drawn by the server too.
+        document.getElementById('report').innerHTML = report.html;
+        document.title = 'ElectraLab · ' + document.querySelector('#report h1').textContent;
+      } catch (e) { showError(e); }
+    });
+  }
+
+  Object.assign(window.ElectraLab, { runsPage, sweepsPage, sweepPage, comparePage, reportPage });
 })();

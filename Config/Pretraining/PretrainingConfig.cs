@@ -135,7 +135,8 @@ public sealed record PretrainingConfig
         Require(LrDecayPower >= 0 && double.IsFinite(LrDecayPower), "lr_decay_power", "must be ≥ 0 and finite");
         Require(WeightDecayRate >= 0 && double.IsFinite(WeightDecayRate), "weight_decay_rate", "must be ≥ 0 and finite");
         Require(NumWarmupSteps >= 0, "num_warmup_steps", "must be ≥ 0");
-        Require(NumTrainSteps > 0, "num_train_steps", "must be positive");
+        // 0 is allowed: the no-pre-training baseline, its initial weights fine-tuned like any checkpoint.
+        Require(NumTrainSteps >= 0, "num_train_steps", "must be ≥ 0 (0: no pre-training, the initial weights are evaluated)");
         Require(TrainBatchSize > 0, "train_batch_size", "must be positive");
         Require(MaxSeqLength >= 8 && MaxSeqLength <= 4096, "max_seq_length", "must be in [8, 4096]");
         Require(MaxPredictions >= 1 && MaxPredictions <= MaxSeqLength, "max_predictions_per_seq", "must be in [1, max_seq_length]");

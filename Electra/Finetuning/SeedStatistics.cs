@@ -3,6 +3,7 @@
 // percentile bootstrap of the median: resample the N seed scores with replacement, take each resample's
 // median, and report the 2.5th and 97.5th percentiles (numpy's linear interpolation) of those medians. With
 // few seeds the interval can only span observed scores; it says how much the median would move, not more.
+using ElectraLab.Config;
 using ElectraLab.Electra.Pretraining;
 
 namespace ElectraLab.Electra.Finetuning;
@@ -12,13 +13,7 @@ public sealed record MedianInterval(double Low, double High, double Level, int R
 
 public static class SeedStatistics
 {
-    public static double Median(IReadOnlyList<double> values)
-    {
-        if (values.Count == 0) throw new ArgumentException("the median of no values");
-        var sorted = values.Order().ToArray();
-        int n = sorted.Length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
+    public static double Median(IReadOnlyList<double> values) => Quantiles.Median(values);
 
     /// <summary>The percentile bootstrap interval of the median; deterministic for a given RNG seed (SplitMix64 stream).</summary>
     public static MedianInterval BootstrapMedian(IReadOnlyList<double> values, int resamples, long rngSeed, double level = 0.95)
@@ -38,13 +33,7 @@ public static class SeedStatistics
     }
 
     /// <summary>numpy.percentile's default (linear) on sorted values; <paramref name="q"/> in [0, 1].</summary>
-    public static double Percentile(double[] sorted, double q)
-    {
-        double position = q * (sorted.Length - 1);
-        int below = (int)Math.Floor(position);
-        int above = Math.Min(below + 1, sorted.Length - 1);
-        return sorted[below] + (position - below) * (sorted[above] - sorted[below]);
-    }
+    public static double Percentile(double[] sorted, double q) => Quantiles.Percentile(sorted, q);
 
     /// <summary>
     /// The seed whose predictions stand for the sweep: sorted by score (then by position), the lower middle one.

@@ -5,6 +5,7 @@
 // its element, so the drop probability is round(p·65536)/65536 (0.100006 for p = 0.1), and the kept values are
 // scaled by its exact complement: the expectation is preserved exactly. Per thread, reseeded every training step
 // from (seed, step), so a resumed run draws the same masks.
+using ElectraLab.Config;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;

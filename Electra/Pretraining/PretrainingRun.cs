@@ -121,7 +121,8 @@ public sealed class PretrainingRun(Pretrainer trainer, PretrainingRunOptions opt
                 _observer.MilestoneReached(step);
             }
         }
-        if (options.CheckpointRoot is not null && saved != trainer.Step) last = Save(CheckpointKind.TrainingState);
+        // num_train_steps 0 is the no-pre-training baseline: its initial weights are saved as its final checkpoint.
+        if (options.CheckpointRoot is not null && (saved != trainer.Step || end == 0)) last = Save(CheckpointKind.TrainingState);
         return new PretrainingRunResult(PretrainingRunOutcome.Finished, trainer.Step, trainer.TrainFlops, last);
     }
 

@@ -1,6 +1,7 @@
 // Randomness that is a pure function of (seed, step, stream): a job resumed at step k draws exactly what an
 // uninterrupted run drew at step k, on any machine, without saving generator state. SplitMix64 for the C#
 // side (masking); the same derived seed reseeds libtorch's generator for dropout (on CUDA) and the generator's samples.
+using ElectraLab.Config;
 namespace ElectraLab.Electra.Pretraining;
 
 public sealed class StepRandom

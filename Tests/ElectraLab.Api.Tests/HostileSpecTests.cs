@@ -238,7 +238,7 @@ public sealed class HostileSpecTests(ApiHost host, ITestOutputHelper output) : I
             ("base.model_hparam_overrides.hidden_act", "\"swish\"", "base.model_hparam_overrides.hidden_act"),
             ("base.generator_hidden_size", "0", "base.generator_hidden_size"), ("base.generator_hidden_size", "1.5", "base.generator_hidden_size"),
             ("base.generator_hidden_size", "0.001", "base.generator_hidden_size"), ("base.mask_prob", "0", "base.mask_prob"),
-            ("base.mask_prob", "1", "base.mask_prob"), ("base.num_train_steps", "0", "base.num_train_steps"),
+            ("base.mask_prob", "1", "base.mask_prob"), ("base.num_train_steps", "-1", "base.num_train_steps"),
             ("base.train_batch_size", "-5", "base.train_batch_size"), ("base.embedding_size", "0", "base.embedding_size"),
             ("base.learning_rate", "-0.1", "base.learning_rate"), ("base.max_seq_length", "4", "base.max_seq_length"),
             ("evaluation.finetune.layerwise_lr_decay", "2", "evaluation.finetune.layerwise_lr_decay"),

@@ -3,6 +3,7 @@
 // examples handed out this epoch, so a position is two integers and restoring it needs only the manifest and the
 // one shard the cursor falls in. Only one shard's index and permutation are in memory; records are read where they
 // lie. A batch that runs past the last example continues into the next epoch.
+using ElectraLab.Config;
 namespace ElectraLab.Electra.Data.Pretraining;
 
 public sealed class PretrainingBatchStream : IDisposable

@@ -1,7 +1,7 @@
 // A small, fully specified generator (Steele et al.'s SplitMix64), the one in the codebase: data-order shuffles,
 // the per-step streams of StepRandom (masking, bootstrap resampling) and the seeding of the dropout generators.
 // Written out rather than System.Random so no draw ever changes with the runtime version: exact resume depends on it.
-namespace ElectraLab.Electra;
+namespace ElectraLab.Config;
 
 public sealed class SplitMix64(ulong seed)
 {

@@ -1,0 +1,120 @@
+using System.Globalization;
+
+namespace ElectraLab.Reports;
+
+/// <summary>One claim of the paper tested on a sweep: "holds", "does not hold" or "not decided", and the intervals that say so.</summary>
+public sealed record Finding(string Claim, string Verdict, string Evidence)
+{
+    public const string Holds = "holds";
+    public const string DoesNotHold = "does not hold";
+    public const string NotDecided = "not decided";
+
+    public string Sentence => $"{Claim}: {Verdict} ({Evidence}).";
+}
+
+/// <summary>
+/// The paper's findings a sweep can test, decided by the bootstrap interval of the score difference between arms (the
+/// mean over the tasks both have of each task's median, ×100): above zero holds, below zero does not hold, across
+/// zero is not decided. Tests only what the sweep's design can answer: objectives against each other when the
+/// objective is the only axis, generator sizes when the generator size is, every arm against an arm that was not
+/// pre-trained when the sweep has one.
+/// </summary>
+public static class Findings
+{
+    /// <summary>GLUE dev of Base-size models trained with each objective (Paper Table 5).</summary>
+    public static readonly IReadOnlyDictionary<string, double> PaperGlueByObjective = new Dictionary<string, double>(StringComparer.Ordinal)
+    {
+        ["electra"] = 85.0, ["all-tokens-mlm"] = 84.3, ["replace-mlm"] = 82.4, ["electra-15"] = 82.4, ["mlm"] = 82.2,
+    };
+
+    /// <summary>The orderings of Table 5 worth testing (ties in the paper are not).</summary>
+    private static readonly (string Better, string Worse)[] ObjectiveOrder =
+    [
+        ("electra", "mlm"), ("electra", "all-tokens-mlm"), ("all-tokens-mlm", "replace-mlm"), ("electra", "electra-15"),
+        ("replace-mlm", "mlm"), ("electra-15", "mlm"),
+    ];
+
+    public static IReadOnlyList<Finding> Test(IReadOnlyList<Arm> arms, IReadOnlyList<string> axes)
+    {
+        var findings = new List<Finding>();
+        var trained = arms.Where(a => !a.IsBaseline && a.Final is not null).ToList();
+        if (axes.SequenceEqual(["objective"]))
+        {
+            var byObjective = trained.ToDictionary(a => a.Values["objective"].Trim('"'), StringComparer.Ordinal);
+            foreach (var (better, worse) in ObjectiveOrder)
+            {
+                if (!byObjective.TryGetValue(better, out var a) || !byObjective.TryGetValue(worse, out var b)) continue;
+                var paper = string.Create(CultureInfo.InvariantCulture, $"paper {PaperGlueByObjective[better]:0.0} vs {PaperGlueByObjective[worse]:0.0}");
+                findings.Add(Compare($"{a.Label} > {b.Label} at the end of pre-training ({paper})", a.Final!, b.Final!, a, b));
+                if (better == "electra" && worse == "mlm" && Math.Min(a.Points.Count, b.Points.Count) > 1)
+                    findings.Add(EveryBudget(a, b));
+            }
+        }
+        if (axes.SequenceEqual(["generator_hidden_size"]) && trained.Count > 1) findings.Add(GeneratorSize(trained));
+        foreach (var baseline in arms.Where(a => a.IsBaseline && a.Final is not null))
+        {
+            foreach (var arm in trained)
+                findings.Add(Compare($"{arm.Label} beats no pre-training", arm.Final!, baseline.Final!, arm, baseline));
+        }
+        return findings;
+    }
+
+    /// <summary>The score difference a − b at two points, over the tasks both have; null when they share none.</summary>
+    public static Estimate? Difference(ArmPoint a, ArmPoint b, string label)
+    {
+        var tasks = a.Runs.Keys.Intersect(b.Runs.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        if (tasks.Count == 0) return null;
+        return Bootstrap.Difference(tasks.Select(t => Scaled(a.Runs[t])).ToList(), tasks.Select(t => Scaled(b.Runs[t])).ToList(), label);
+    }
+
+    private static IReadOnlyList<double> Scaled(IReadOnlyList<double> runs) => runs.Select(v => 100 * v).ToList();
+
+    private static Finding Compare(string claim, ArmPoint a, ArmPoint b, Arm armA, Arm armB)
+    {
+        var difference = Difference(a, b, $"{armA.Key}|{armB.Key}|{a.Step}|{b.Step}");
+        if (difference is not { } d) return new Finding(claim, Finding.NotDecided, "no task evaluated on both");
+        return new Finding(claim, Verdict(d.Sign), $"difference {Interval(d)} points");
+    }
+
+    private static Finding EveryBudget(Arm electra, Arm mlm)
+    {
+        var count = Math.Min(electra.Points.Count, mlm.Points.Count);
+        var differences = Enumerable.Range(0, count)
+            .Select(k => Difference(electra.Points[k], mlm.Points[k], $"{electra.Key}|{mlm.Key}|budget{k}"))
+            .OfType<Estimate>().ToList();
+        var verdict = differences.Count == count && differences.All(d => d.Sign > 0) ? Finding.Holds
+            : differences.Any(d => d.Sign < 0) ? Finding.DoesNotHold : Finding.NotDecided;
+        var evidence = string.Join("; ", Enumerable.Range(0, differences.Count).Select(k =>
+            $"{Flops(electra.Points[k].TrainFlops)} vs {Flops(mlm.Points[k].TrainFlops)} FLOPs: {Interval(differences[k])}"));
+        return new Finding($"{electra.Label} > {mlm.Label} at every FLOP budget (paper Figure 1)", verdict, evidence);
+    }
+
+    private static Finding GeneratorSize(IReadOnlyList<Arm> arms)
+    {
+        const string claim = "Generators 1/4 to 1/2 the discriminator's size work best (paper §3.2, Figure 3 left)";
+        static double Size(Arm a) => double.Parse(a.Values["generator_hidden_size"], CultureInfo.InvariantCulture);
+        static bool InRange(Arm a) => Size(a) is >= 0.25 and <= 0.5;
+        double Score(Arm a) => Bootstrap.MeanOfMedians(a.Final!.Runs.Values.Select(Scaled).ToList(), a.Key).Value;
+        var best = arms.MaxBy(Score)!;
+        var inRange = arms.Where(InRange).ToList();
+        var outside = arms.Where(a => !InRange(a)).ToList();
+        if (inRange.Count == 0 || outside.Count == 0) return new Finding(claim, Finding.NotDecided, "the sweep needs sizes inside and outside 1/4–1/2");
+        if (InRange(best))
+        {
+            var margins = outside.Select(o => (o, d: Difference(best.Final!, o.Final!, $"{best.Key}|{o.Key}"))).ToList();
+            var verdict = margins.All(m => m.d is { Sign: > 0 }) ? Finding.Holds : Finding.NotDecided;
+            return new Finding(claim, verdict, $"best: {best.Label}; " +
+                string.Join("; ", margins.Select(m => $"vs {m.o.Label}: {(m.d is { } d ? Interval(d) : "–")}")));
+        }
+        var bestInRange = inRange.MaxBy(Score)!;
+        var difference = Difference(best.Final!, bestInRange.Final!, $"{best.Key}|{bestInRange.Key}");
+        return new Finding(claim, difference is { Sign: > 0 } ? Finding.DoesNotHold : Finding.NotDecided,
+            $"best: {best.Label}, ahead of {bestInRange.Label} by {(difference is { } d2 ? Interval(d2) : "–")}");
+    }
+
+    private static string Verdict(int sign) => sign > 0 ? Finding.Holds : sign < 0 ? Finding.DoesNotHold : Finding.NotDecided;
+
+    public static string Interval(Estimate e) => string.Create(CultureInfo.InvariantCulture, $"{e.Value:+0.0;-0.0;0.0} [{e.Low:0.0}, {e.High:0.0}]");
+
+    public static string Flops(double flops) => flops.ToString("0.0e0", CultureInfo.InvariantCulture);
+}
