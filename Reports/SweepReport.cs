@@ -16,6 +16,8 @@ public static class SweepReport
     {
         if (results.Format != SweepResultsExport.CurrentFormat)
             throw new InvalidDataException($"results format '{results.Format}' is not {SweepResultsExport.CurrentFormat}");
+        if (results.Sweep is null || results.Experiments is null || results.Experiments.Any(e => e?.Results is null))
+            throw new InvalidDataException("the results lack their sweep, experiments or evaluation rows");
         var axes = SweepArms.Axes(results);
         var arms = SweepArms.Group(results);
         var tasks = SweepArms.Tasks(results);

@@ -283,6 +283,34 @@ public sealed class BrowserTests(KestrelApiHost host) : IClassFixture<KestrelApi
         }
     }
 
+    [SkippableFact]
+    public async Task SweepReportPage_ShowsTheFindingsTheTableAndTheComputeCurve()
+    {
+        host.SkipIfUnavailable();
+        var team = await host.CreateTeamAsync();
+        using var client = host.Client(team.Key);
+        var (sweep, _) = await ReportedSweep.CreateAsync(host, client, team.Name);
+        await using var browser = await LaunchAsync();
+        var page = await NewPageAsync(browser, team.Key);
+
+        await page.GotoAsync(new Uri(host.Address!, $"/ui/sweeps/{sweep}").ToString());
+        await page.WaitForFunctionAsync("document.getElementById('report-link').getAttribute('href').endsWith('/report')");
+        await page.Locator("#report-link").ClickAsync();
+        await page.WaitForURLAsync($"**/ui/sweeps/{sweep}/report");
+        await page.WaitForSelectorAsync("#report ul.findings li");
+        Assert.Equal("Report: electra-vs-mlm", await page.Locator("#report h1").InnerTextAsync());
+        var findings = await page.Locator("#report ul.findings li").AllInnerTextsAsync();
+        Assert.Contains(findings, f => f.StartsWith("ELECTRA > BERT (MLM) at every FLOP budget (paper Figure 1): holds", StringComparison.Ordinal));
+        var rows = await page.Locator("#report table.report-table").First.Locator("tbody tr").AllInnerTextsAsync();
+        Assert.Equal(2, rows.Count);
+        Assert.StartsWith("ELECTRA", rows[0]);
+        Assert.Equal(2, await page.Locator("#report figure svg polyline.series").CountAsync());
+        var curve = Png.Decode(await page.Locator("#report figure svg").ScreenshotAsync());
+        Assert.True(curve.Count(0x1f, 0x77, 0xb4, tolerance: 30) > 100 && curve.Count(0xd6, 0x27, 0x28, tolerance: 30) > 100, "both arms are drawn");
+        Assert.True(await page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= 1280"),
+            $"report page width {await page.EvaluateAsync<int>("document.documentElement.scrollWidth")}");
+    }
+
     private static async Task<IBrowser> LaunchAsync()
     {
         var underCi = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
