@@ -3,6 +3,7 @@
 // SQuAD prints exactly what the official evaluate-v1.1.py or evaluate-v2.0.py prints for the dataset's version.
 // `electralab eval model`: run a kept fine-tuned model (a Hugging Face folder with its tokenizer) on its task's dev
 // set, write the prediction files fine-tuning writes, and print the dev metrics.
+// `electralab eval tokens`: the exact inputs a kept GLUE model is fed for its dev set (EvalTokensCommand.cs).
 using System.CommandLine;
 using ElectraLab.Electra.Evaluation;
 using ElectraLab.Electra.Finetuning;
@@ -14,7 +15,7 @@ namespace ElectraLab.Cli.Commands;
 
 public static class EvalCommands
 {
-    public static Command Create() => new("eval", "Score predictions with the official GLUE and SQuAD metrics, or run a fine-tuned model on dev.") { Glue(), Squad(), Model() };
+    public static Command Create() => new("eval", "Score predictions with the official GLUE and SQuAD metrics, or run a fine-tuned model on dev.") { Glue(), Squad(), Model(), EvalTokensCommand.Create() };
 
     private static Command Glue()
     {
@@ -47,9 +48,10 @@ public static class EvalCommands
         var task = new Option<string>("--task") { Description = "The task, for a folder without finetuning.json (fine-tuned elsewhere)." };
         var device = new Option<string>("--device") { Description = "cpu, cuda or auto (default: the device it was fine-tuned with)." };
         var sets = new Option<string[]>("--set") { Description = "Override one fine-tuning config key (eval_batch_size, max_seq_length, ...).", AllowMultipleArgumentsPerToken = false };
+        var logits = new Option<bool>("--logits") { Description = "GLUE: also write <TASK>.logits.tsv, the classifier's raw outputs per dev example (for comparing implementations)." };
         var command = new Command("model", "Run a kept fine-tuned model on its task's dev set: write the prediction files and print the dev metrics as JSON.")
         {
-            model, data, output, task, device, sets,
+            model, data, output, task, device, sets, logits,
         };
         command.SetAction((parse, cancellation) =>
         {
@@ -59,7 +61,7 @@ public static class EvalCommands
             using var loaded = FinetunedModel.Open(folder, parse.GetValue(task), parse.GetValue(sets) ?? []);
             var outDir = parse.GetRequiredValue(output).FullName;
             var (metrics, _) = FinetunedModel.EvaluateDev(loaded, Path.GetFullPath(parse.GetRequiredValue(data)), outDir,
-                parse.GetValue(device), parse.InvocationConfiguration.Error, cancellation);
+                parse.GetValue(device), parse.InvocationConfiguration.Error, cancellation, parse.GetValue(logits));
             parse.InvocationConfiguration.Output.WriteLine(PythonJson.Dumps(
                 metrics.Select(m => new KeyValuePair<string, object?>(m.Key, m.Value)).ToList()));
             return Task.FromResult(0);

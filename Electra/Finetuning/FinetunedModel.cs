@@ -154,10 +154,11 @@ public static class FinetunedModel
 
     /// <summary>
     /// Runs a kept model on the dev set of its task (GLUE folder, or SQuAD dev file / folder), writes the same prediction
-    /// files fine-tuning wrote into <paramref name="outDir"/>, and returns the dev metrics.
+    /// files fine-tuning wrote into <paramref name="outDir"/>, and returns the dev metrics. <paramref name="writeLogits"/> adds each
+    /// GLUE dev set's raw outputs (<see cref="GlueDevEvaluation.LogitsFile"/>); SQuAD ignores it.
     /// </summary>
     public static (Dictionary<string, double?> Metrics, List<string> Files) EvaluateDev(LoadedFinetunedModel loaded, string data, string outDir,
-        string? device = null, TextWriter? log = null, CancellationToken cancellation = default)
+        string? device = null, TextWriter? log = null, CancellationToken cancellation = default, bool writeLogits = false)
     {
         var config = loaded.Config;
         if (config.NumThreads > 0) torch.set_num_threads(config.NumThreads);
@@ -174,7 +175,7 @@ public static class FinetunedModel
         var devs = GlueDevEvaluation.LoadDevs(loaded.Task, data, log);
         var glueEvaluation = new GlueDevEvaluation(glue, devs, tokenizer, config.MaxSeqLength);
         return glueEvaluation.Run((ElectraForSequenceClassification)loaded.Model, config, target, outDir, cancellation: cancellation,
-            labelNames: loaded.Labels.Count > 0 ? loaded.Labels : null);
+            labelNames: loaded.Labels.Count > 0 ? loaded.Labels : null, writeLogits: writeLogits);
     }
 
     /// <summary>

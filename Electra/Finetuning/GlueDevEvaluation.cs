@@ -54,7 +54,7 @@ public sealed class GlueDevEvaluation
     /// </summary>
     public (Dictionary<string, double?> Metrics, List<string> Files) Run(ElectraForSequenceClassification model, FinetuningConfig config, Device device,
         string outputDir, long seed = 0, int seedIndex = 0, int seedCount = 1, Action<FinetuningProgress>? progress = null,
-        CancellationToken cancellation = default, IReadOnlyList<string>? labelNames = null)
+        CancellationToken cancellation = default, IReadOnlyList<string>? labelNames = null, bool writeLogits = false)
     {
         var metrics = new Dictionary<string, double?>();
         var files = new List<string>();
@@ -62,10 +62,17 @@ public sealed class GlueDevEvaluation
         for (int d = 0; d < _devs.Count; d++)
         {
             var (data, inputs) = _devs[d];
-            var predictions = Predict(model, inputs, config, device, labelNames ?? _task.Labels, seed, seedIndex, seedCount, progress, cancellation);
+            var logits = writeLogits ? new List<float[]>(inputs.Count) : null;
+            var predictions = Predict(model, inputs, config, device, labelNames ?? _task.Labels, seed, seedIndex, seedCount, progress, cancellation, logits);
             var file = GlueFinetuner.SubmissionFile(data.Task);
             GlueSubmission.Write(Path.Combine(outputDir, file), data.Examples, predictions);
             files.Add(file);
+            if (logits is not null)
+            {
+                var logitsFile = LogitsFile(data.Task);
+                GlueLogitsFile.Write(Path.Combine(outputDir, logitsFile), logits);
+                files.Add(logitsFile);
+            }
             var prefix = d == 0 ? "" : data.Task.Name + "/";
             foreach (var (metric, value) in GlueEvaluation.Score(data, predictions))
                 metrics[prefix + GlueMetrics.Key(metric)] = value;
@@ -73,9 +80,16 @@ public sealed class GlueDevEvaluation
         return (metrics, files);
     }
 
-    /// <summary>Submission strings for every input: label names, or STS-B scores on the 0-5 scale.</summary>
+    /// <summary>`&lt;TASK&gt;.logits.tsv`: the classifier's raw outputs per dev example, written beside the submission file on request.</summary>
+    public static string LogitsFile(GlueTask task) => task.Name + ".logits.tsv";
+
+    /// <summary>
+    /// Submission strings for every input: label names, or STS-B scores on the 0-5 scale. <paramref name="logits"/>, when
+    /// given, receives each row's raw outputs (the values the argmax or the STS-B scale were taken from).
+    /// </summary>
     private List<string> Predict(ElectraForSequenceClassification model, List<EncodedInput> inputs, FinetuningConfig config, Device device,
-        IReadOnlyList<string> labelNames, long seed, int seedIndex, int seedCount, Action<FinetuningProgress>? progress, CancellationToken cancellation)
+        IReadOnlyList<string> labelNames, long seed, int seedIndex, int seedCount, Action<FinetuningProgress>? progress, CancellationToken cancellation,
+        List<float[]>? logits = null)
     {
         model.eval();
         var predictions = new List<string>(inputs.Count);
@@ -87,13 +101,19 @@ public sealed class GlueDevEvaluation
             var rows = inputs.GetRange(start, Math.Min(config.EvalBatchSize, inputs.Count - start));
             using var scope = NewDisposeScope();
             var (ids, mask, types) = EncodedInput.Batch(rows, device, _padId);
-            Tensor logits;
+            Tensor output;
             using (MixedPrecision.Use(config.ComputeDType))
-                logits = MixedPrecision.ToFloat(model.Forward(ids, mask, types));  // (B, labels)
+                output = MixedPrecision.ToFloat(model.Forward(ids, mask, types));  // (B, labels)
+            if (logits is not null)
+            {
+                var values = output.cpu().data<float>().ToArray();
+                var width = (int)output.shape[1];
+                for (int r = 0; r < rows.Count; r++) logits.Add(values.AsSpan(r * width, width).ToArray());
+            }
             if (_task.IsRegression)
-                foreach (var v in logits.squeeze(-1).cpu().data<float>()) predictions.Add(GlueSubmission.Format(v * (double)GlueFinetuner.StsScale));
+                foreach (var v in output.squeeze(-1).cpu().data<float>()) predictions.Add(GlueSubmission.Format(v * (double)GlueFinetuner.StsScale));
             else
-                foreach (var id in logits.argmax(-1).cpu().data<long>()) predictions.Add(labelNames[(int)id]);
+                foreach (var id in output.argmax(-1).cpu().data<long>()) predictions.Add(labelNames[(int)id]);
         }
         progress?.Invoke(new FinetuningProgress(seed, seedIndex, seedCount, "eval", inputs.Count, inputs.Count, double.NaN, 0,
             inputs.Count / Math.Max(1e-9, clock.Elapsed.TotalSeconds), clock.Elapsed));

@@ -17,14 +17,14 @@ namespace ElectraLab.Tests.Finetuning.Training;
 [Collection(TorchCollection.Name), Trait("Category", "Unit")]
 public sealed class KeptModelTests
 {
-    private static readonly string[] Quick =
+    internal static readonly string[] Quick =
     [
         "max_seq_length=32", "max_train_examples=128", "train_batch_size=16", "num_train_epochs=1", "learning_rate=1e-3",
         "eval_batch_size=64", "device=cpu",
     ];
 
     /// <summary>A pre-trained-looking backbone folder: a seeded tiny ElectraForPreTraining over BERT's vocabulary, with its tokenizer files.</summary>
-    private static readonly Lazy<string> Backbone = new(() =>
+    internal static readonly Lazy<string> Backbone = new(() =>
     {
         var dir = TestPaths.TempDirectory("kept-backbone");
         manual_seed(11);
