@@ -73,6 +73,13 @@ public sealed class GlueDevEvaluation
         return (metrics, files);
     }
 
+    /// <summary>(B, labels) fp32 logits of one evaluation batch; call under no_grad with the model in eval mode.</summary>
+    public static Tensor Logits(ElectraForSequenceClassification model, Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, ScalarType? computeDType)
+    {
+        using (MixedPrecision.Use(computeDType))
+            return MixedPrecision.ToFloat(model.Forward(inputIds, attentionMask, tokenTypeIds));
+    }
+
     /// <summary>Submission strings for every input: label names, or STS-B scores on the 0-5 scale.</summary>
     private List<string> Predict(ElectraForSequenceClassification model, List<EncodedInput> inputs, FinetuningConfig config, Device device,
         IReadOnlyList<string> labelNames, long seed, int seedIndex, int seedCount, Action<FinetuningProgress>? progress, CancellationToken cancellation)
@@ -87,9 +94,7 @@ public sealed class GlueDevEvaluation
             var rows = inputs.GetRange(start, Math.Min(config.EvalBatchSize, inputs.Count - start));
             using var scope = NewDisposeScope();
             var (ids, mask, types) = EncodedInput.Batch(rows, device, _padId);
-            Tensor logits;
-            using (MixedPrecision.Use(config.ComputeDType))
-                logits = MixedPrecision.ToFloat(model.Forward(ids, mask, types));  // (B, labels)
+            var logits = Logits(model, ids, mask, types, config.ComputeDType);
             if (_task.IsRegression)
                 foreach (var v in logits.squeeze(-1).cpu().data<float>()) predictions.Add(GlueSubmission.Format(v * (double)GlueFinetuner.StsScale));
             else
