@@ -82,6 +82,10 @@ public sealed class FinetuneExperiment
         if (config.NumThreads > 0) set_num_threads(config.NumThreads);
         NativeHeap.RetainFreedMemory();
         var device = TorchDevices.Default(config.Device);
+        // precision auto becomes fp32 or bf16-mixed on this device; the config every seed records says which and why.
+        var precision = PrecisionSelection.Resolve(config.Precision, device);
+        config = config.WithPrecision(precision);
+        log?.WriteLine($"precision: {precision.Description}");
         ISeedFinetuner finetuner = task.IsSquad
             ? new SquadFinetuner(task, data, source, tokenizer, config, device, log)
             : new GlueFinetuner(task, data, source, tokenizer, config, device, log);
