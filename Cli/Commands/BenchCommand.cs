@@ -8,8 +8,9 @@ public static class BenchCommand
 {
     public static Command Create()
     {
-        var bench = new Command("bench", "Measure throughput (pre-training steps, storage, the read API) on this machine.");
+        var bench = new Command("bench", "Measure throughput (pre-training and fine-tuning steps, storage, the read API) on this machine.");
         bench.Add(PretrainBench.Create());
+        bench.Add(FinetuneBench.Create());
         bench.Add(StorageBenchCommand.Create());
         bench.Add(ApiBenchCommand.Create());
         return bench;

@@ -28,7 +28,7 @@ public static class PretrainBench
         var seq = new Option<int>("--seq") { DefaultValueFactory = _ => 128 };
         var steps = new Option<int>("--steps") { Description = "Timed steps (after 3 warm-up steps).", DefaultValueFactory = _ => 10 };
         var threads = new Option<int>("--threads") { Description = "CPU threads for libtorch.", DefaultValueFactory = _ => 2 };
-        var precision = new Option<string[]>("--precision") { Description = "fp32 and/or bf16-mixed (repeatable).", DefaultValueFactory = _ => ["fp32"], AllowMultipleArgumentsPerToken = true };
+        var precision = new Option<string[]>("--precision") { Description = "auto, fp32 and/or bf16-mixed (repeatable).", DefaultValueFactory = _ => ["fp32"], AllowMultipleArgumentsPerToken = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per precision." };
         var device = new Option<string>("--device") { Description = "auto (CUDA when available), cpu, cuda, cuda:N.", DefaultValueFactory = _ => "auto" };
         var command = new Command("pretrain", "Time full pre-training optimizer steps and compare with the matmul rate.")
@@ -48,7 +48,7 @@ public static class PretrainBench
                     Objective = parse.GetValue(objective)!,
                     TrainBatchSize = parse.GetValue(batch),
                     MaxSeqLength = parse.GetValue(seq),
-                    Precision = p,
+                    Precision = Config.Devices.PrecisionChoice.Validate(p),
                     NumThreads = t,
                     NumWarmupSteps = 1,
                     Device = parse.GetValue(device)!,
@@ -67,9 +67,11 @@ public static class PretrainBench
     public static Result Run(PretrainingConfig config, int steps, int threads, TextWriter? progress)
     {
         var device = TorchDevices.Default(config.Device);
+        var choice = PrecisionSelection.Resolve(config.Precision, device);
+        config = config.WithPrecision(choice);
         var dtype = config.PrecisionKind == Precision.Bf16Mixed ? ScalarType.BFloat16 : ScalarType.Float32;
         double matmul = MatmulRate.Measure(device, dtype);
-        progress?.WriteLine($"{config.Precision}: matmul {matmul:F1} GFLOP/s ({dtype}, square matmul, same process, {device})");
+        progress?.WriteLine($"precision {choice.Description}: matmul {matmul:F1} GFLOP/s ({dtype}, square matmul, same process, {device})");
 
         var factory = RandomTokenSource.Factory(config.TrainBatchSize, config.MaxSeqLength, config.DiscriminatorConfig().VocabSize, 17, BertSpecials);
         using var trainer = new Pretrainer(config, factory, BertSpecials, device);

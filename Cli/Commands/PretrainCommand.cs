@@ -59,6 +59,7 @@ public static class PretrainCommand
         long end = Math.Min(untilStep ?? config.NumTrainSteps, config.NumTrainSteps);
         output.WriteLine($"pre-training {config.Objective} ({config.ModelSize}, generator {config.GeneratorHiddenSize:0.###}, sharing {config.WeightSharing}) " +
                          $"on {device}: steps {trainer.Step}→{end}, batch {config.TrainBatchSize}×{config.MaxSeqLength}, {dataset.ExampleCount:N0} examples");
+        output.WriteLine($"precision: {trainer.PrecisionDescription}");
 
         using var metricsLog = new StreamWriter(Path.Combine(outDir, "metrics.jsonl"), append: true);
         bool interactive = !Console.IsOutputRedirected && ReferenceEquals(output, Console.Out);

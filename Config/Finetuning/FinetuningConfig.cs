@@ -65,8 +65,22 @@ public sealed record FinetuningConfig
     [JsonPropertyName("num_threads")] public int NumThreads { get; init; }
     [JsonPropertyName("device")] public string Device { get; init; } = "auto";
 
-    /// <summary>Only "fp32" for now.</summary>
-    [JsonPropertyName("precision")] public string Precision { get; init; } = "fp32";
+    /// <summary>
+    /// auto (bf16-mixed where it measures faster: CUDA with bf16, a CPU with AVX512-BF16 or AMX; fp32 elsewhere),
+    /// fp32 or bf16-mixed. A run resolves auto on its device (PrecisionSelection) before it trains.
+    /// </summary>
+    [JsonPropertyName("precision")] public string Precision { get; init; } = Devices.PrecisionChoice.Auto;
+
+    /// <summary>Written by the run, never read: what `precision: auto` became there and why ("auto -> fp32 (...)").</summary>
+    [JsonPropertyName("precision_choice"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? PrecisionChoiceNote { get; init; }
+
+    /// <summary>This config with <paramref name="choice"/>'s precision, and the choice recorded when it was auto.</summary>
+    public FinetuningConfig WithPrecision(Devices.PrecisionChoice choice) => this with
+    {
+        Precision = choice.Resolved,
+        PrecisionChoiceNote = choice.Requested == Devices.PrecisionChoice.Auto ? choice.Description : PrecisionChoiceNote,
+    };
 
     /// <summary>Checks every value; throws naming the offending key.</summary>
     public FinetuningConfig Validate()
@@ -88,7 +102,7 @@ public sealed record FinetuningConfig
         Require(LogEvery > 0, "log_every", "must be positive");
         Require(BootstrapResamples >= 100, "bootstrap_resamples", "must be at least 100");
         Require(NumThreads >= 0, "num_threads", "must be ≥ 0");
-        Require(Precision is "fp32" or "bf16-mixed", "precision", $"'{Precision}' is not one of fp32, bf16-mixed");
+        Devices.PrecisionChoice.Validate(Precision);
         return this;
     }
 
@@ -97,7 +111,9 @@ public sealed record FinetuningConfig
         if (!ok) throw new ArgumentException($"config key '{key}' {message}");
     }
 
-    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    // Relaxed escaping: a config file is read by people and JSON parsers, never embedded in HTML, so
+    // "auto -> fp32" stays readable instead of becoming "auto -\u003E fp32".
+    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 }

@@ -68,7 +68,15 @@ public sealed record PretrainingConfig
     /// <summary>Two-stage only: generator steps before the discriminator starts; null = half of num_train_steps.</summary>
     [JsonPropertyName("two_stage_generator_steps")] public int? TwoStageGeneratorSteps { get; init; }
 
-    [JsonPropertyName("precision")] public string Precision { get; init; } = "fp32";
+    /// <summary>
+    /// auto (bf16-mixed where it measures faster: CUDA with bf16, a CPU with AVX512-BF16 or AMX; fp32 elsewhere),
+    /// fp32 or bf16-mixed. A run resolves auto on its device (PrecisionSelection) before it builds the model.
+    /// </summary>
+    [JsonPropertyName("precision")] public string Precision { get; init; } = Devices.PrecisionChoice.Auto;
+
+    /// <summary>Written by the run, never read: what `precision: auto` became there and why ("auto -> fp32 (...)").</summary>
+    [JsonPropertyName("precision_choice"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? PrecisionChoiceNote { get; init; }
 
     /// <summary>Seeds weights, masking, sampling, dropout and data order.</summary>
     [JsonPropertyName("seed")] public long Seed { get; init; } = 1;
@@ -88,7 +96,17 @@ public sealed record PretrainingConfig
     [JsonIgnore] public Objective ObjectiveKind => OptionNames.ParseObjective(Objective);
     [JsonIgnore] public WeightSharing SharingKind => OptionNames.ParseSharing(WeightSharing);
     [JsonIgnore] public TrainingAlgorithm AlgorithmKind => OptionNames.ParseAlgorithm(TrainingAlgorithm);
-    [JsonIgnore] public Precision PrecisionKind => OptionNames.ParsePrecision(Precision);
+    /// <summary>The resolved precision; asking before `auto` was resolved on a device is a programming error.</summary>
+    [JsonIgnore] public Precision PrecisionKind => Precision == Devices.PrecisionChoice.Auto
+        ? throw new InvalidOperationException("precision 'auto' is resolved on the run's device first (PrecisionSelection, WithPrecision)")
+        : OptionNames.ParsePrecision(Precision);
+
+    /// <summary>This config with <paramref name="choice"/>'s precision, and the choice recorded when it was auto.</summary>
+    public PretrainingConfig WithPrecision(Devices.PrecisionChoice choice) => this with
+    {
+        Precision = choice.Resolved,
+        PrecisionChoiceNote = choice.Requested == Devices.PrecisionChoice.Auto ? choice.Description : PrecisionChoiceNote,
+    };
 
     /// <summary>Whether a run leaves a generator of its own to export (BERT-style MLM has none; "all" shares the encoder).</summary>
     [JsonIgnore] public bool ExportsGenerator => ObjectiveKind != Pretraining.Objective.Mlm && SharingKind != Pretraining.WeightSharing.All;
@@ -121,7 +139,7 @@ public sealed record PretrainingConfig
     /// <summary>Checks every value and the combinations; throws naming the offending key.</summary>
     public PretrainingConfig Validate()
     {
-        _ = ObjectiveKind; _ = SharingKind; _ = AlgorithmKind; _ = PrecisionKind;
+        _ = ObjectiveKind; _ = SharingKind; _ = AlgorithmKind; Devices.PrecisionChoice.Validate(Precision);
         Require(ElectraPresets.Names.Contains(ModelSize), "model_size", $"'{ModelSize}' is not one of small, base, large");
         Require(VocabSize > 0, "vocab_size", "must be positive");
         Require(EmbeddingSize is null or > 0, "embedding_size", "must be positive");
@@ -216,7 +234,9 @@ public sealed record PretrainingConfig
         return c.Validate();
     }
 
-    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    // Relaxed escaping: a config file is read by people and JSON parsers, never embedded in HTML, so
+    // "auto -> fp32" stays readable instead of becoming "auto -\u003E fp32".
+    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 }

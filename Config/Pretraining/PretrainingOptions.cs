@@ -80,6 +80,6 @@ public static class OptionNames
     {
         "fp32" => Precision.Fp32,
         "bf16-mixed" => Precision.Bf16Mixed,
-        _ => throw new ArgumentException($"config key 'precision': '{s}' is not one of fp32, bf16-mixed"),
+        _ => throw new ArgumentException($"config key 'precision': '{s}' is not one of auto, fp32, bf16-mixed"),
     };
 }

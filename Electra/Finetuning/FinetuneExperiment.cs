@@ -82,9 +82,14 @@ public sealed class FinetuneExperiment
         if (config.NumThreads > 0) set_num_threads(config.NumThreads);
         NativeHeap.RetainFreedMemory();
         var device = TorchDevices.Default(config.Device);
+        // precision auto becomes fp32 or bf16-mixed on this device; the config every seed records says which and why.
+        var precision = PrecisionSelection.Resolve(config.Precision, device);
+        config = config.WithPrecision(precision);
         ISeedFinetuner finetuner = task.IsSquad
             ? new SquadFinetuner(task, data, source, tokenizer, config, device, log)
             : new GlueFinetuner(task, data, source, tokenizer, config, device, log);
+        // Said once the data has loaded: a run that fails on its input prints its one error line alone.
+        log?.WriteLine($"precision: {precision.Description}");
         return new FinetuneExperiment(task, source, config, finetuner, device.ToString(), vocab);
     }
 

@@ -163,6 +163,8 @@ public static class FinetunedModel
         var config = loaded.Config;
         if (config.NumThreads > 0) torch.set_num_threads(config.NumThreads);
         var target = TorchDevices.Default(device ?? config.Device);
+        // A kept model records the precision it was fine-tuned in; only an override back to auto needs resolving.
+        config = config.WithPrecision(PrecisionSelection.Resolve(config.Precision, target));
         var tokenizer = loaded.Tokenizer.CreateTokenizer();
         loaded.Model.to(target);
         if (loaded.Task.IsSquad)

@@ -31,13 +31,7 @@ public static class FinetuningLoop
         long total = TotalSteps(exampleCount, config);
         if (total <= 0)
             throw new ArgumentException($"{exampleCount} training examples make no full batch of train_batch_size {batch} (num_train_epochs {config.NumTrainEpochs})");
-        var schedule = new LearningRateSchedule(config.LearningRate, (int)total, (int)(total * config.WarmupProportion));
-
-        int layers = model.Config.NumHiddenLayers;
-        // Every parameter once (a tied tensor under two names would get two updates).
-        var parameters = TensorStorage.Distinct(model.named_parameters());
-        using var optimizer = new AdamWeightDecay(parameters, config.WeightDecayRate,
-            name => LayerwiseLearningRate.Scale(name, layers, config.LayerwiseLrDecay));
+        using var update = new FinetuningStep(model, config, total, model.parameters().First().device);
 
         model.train();
         var clock = Stopwatch.StartNew();
@@ -54,19 +48,11 @@ public static class FinetuningLoop
                 int inEpoch = (int)(step % stepsPerEpoch);
                 if (inEpoch == 0) order = Permutation(exampleCount, new StepRandom(seed, step / stepsPerEpoch, stream: 3));
                 var indices = order.AsSpan(inEpoch * batch, batch).ToArray();
-                double lr = schedule.At(step);
-                // Dropout draws from (seed, step) only: a seed's run is reproducible whatever ran before it. CPU dropout
-                // masks come from DropoutRandom's own per-thread stream, reseeded like the Pretrainer does.
-                manual_seed(StepRandom.TorchSeed(seed, step));
-                DropoutRandom.Reseed(StepRandom.TorchSeed(seed, step) ^ 0x44524F50);
-                using (var scope = NewDisposeScope())
+                double lr = update.Schedule.At(step);
+                using (var value = update.Run(seed, step, () => loss(indices)))
                 {
-                    optimizer.ZeroGrad();
-                    var value = loss(indices);
-                    value.backward();
-                    optimizer.ClipAndStep(lr, clipNorm: 1.0);
-                    if (lossSum is null) lossSum = value.detach().clone().MoveToOuterDisposeScope();
-                    else lossSum.add_(value.detach());
+                    if (lossSum is null) lossSum = value.clone();
+                    else lossSum.add_(value);
                 }
                 lossSteps++;
                 lrSum += lr;
@@ -86,7 +72,7 @@ public static class FinetuningLoop
         finally
         {
             lossSum?.Dispose();
-            optimizer.ZeroGrad();
+            update.ZeroGrad();
         }
         return new TrainingSummary(total, lastLoss, clock.Elapsed);
     }

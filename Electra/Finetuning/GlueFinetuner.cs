@@ -83,6 +83,22 @@ public sealed class GlueFinetuner : ISeedFinetuner
     /// <summary>The submission file name of a dev set: the GLUE leaderboard's (SST-2.tsv, MNLI-m.tsv, MNLI-mm.tsv, ...).</summary>
     public static string SubmissionFile(GlueTask task) => task.Name + ".tsv";
 
+    /// <summary>
+    /// The training loss of one batch: softmax cross-entropy against (B) int64 labels, or, for regression (STS-B),
+    /// squared error of the one output against (B) float targets (score / 5). The forward runs in
+    /// <paramref name="computeDType"/> (bf16-mixed) or fp32; the logits are cast to fp32 for the loss.
+    /// </summary>
+    public static Tensor BatchLoss(ElectraForSequenceClassification model, Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds,
+        Tensor targets, bool regression, ScalarType? computeDType)
+    {
+        Tensor logits;
+        using (MixedPrecision.Use(computeDType))
+            logits = MixedPrecision.ToFloat(model.Forward(inputIds, attentionMask, tokenTypeIds));  // (B, labels), fp32 for the loss
+        return regression
+            ? F.mse_loss(logits.squeeze(-1), targets)                        // (B) vs (B): squared error on score / 5
+            : F.cross_entropy(logits, targets);
+    }
+
     public SeedResult RunSeed(long seed, int seedIndex, int seedCount, string outputDir, Action<FinetuningProgress>? progress, CancellationToken cancellation,
         string? modelDirectory = null)
     {
@@ -100,16 +116,10 @@ public sealed class GlueFinetuner : ISeedFinetuner
         var training = FinetuningLoop.Train(model, _config, _train.Count, seed, indices =>
         {
             var (ids, mask, types) = EncodedInput.Batch(indices.Select(i => _train[i]).ToList(), _device, _padId);
-            Tensor logits;
-            using (MixedPrecision.Use(_config.ComputeDType))
-                logits = MixedPrecision.ToFloat(model.Forward(ids, mask, types));  // (B, labels), fp32 for the loss
-            if (_task.IsRegression)
-            {
-                var targets = tensor(indices.Select(i => _trainTargets[i]).ToArray()).to(_device);
-                return F.mse_loss(logits.squeeze(-1), targets);              // (B) vs (B): squared error on score / 5
-            }
-            var labels = tensor(indices.Select(i => _trainLabels[i]).ToArray()).to(_device);
-            return F.cross_entropy(logits, labels);
+            var targets = _task.IsRegression
+                ? tensor(indices.Select(i => _trainTargets[i]).ToArray()).to(_device)
+                : tensor(indices.Select(i => _trainLabels[i]).ToArray()).to(_device);
+            return BatchLoss(model, ids, mask, types, targets, _task.IsRegression, _config.ComputeDType);
         }, progress, seedIndex, seedCount, cancellation);
 
         var evalClock = System.Diagnostics.Stopwatch.StartNew();

@@ -28,10 +28,11 @@ public sealed class Pretrainer : IDisposable
 
     public Pretrainer(PretrainingConfig config, BatchSourceFactory sources, SpecialTokens special, Device? device = null)
     {
-        _config = config.Validate();
+        _device = device ?? TorchDevices.Default(config.Device);
+        // precision auto becomes fp32 or bf16-mixed here, on the device the run has; the choice stays in Config.
+        _config = config.Validate().WithPrecision(PrecisionSelection.Resolve(config.Precision, _device));
         _sources = sources;
         _special = special;
-        _device = device ?? TorchDevices.Default(config.Device);
         if (config.NumThreads > 0) set_num_threads(config.NumThreads);
         NativeHeap.RetainFreedMemory();
 
@@ -52,10 +53,13 @@ public sealed class Pretrainer : IDisposable
     public double TrainFlops { get; private set; }
     public PretrainingConfig Config => _config;
 
-    /// <summary>bf16 for bf16-mixed (fp32 master weights, moments and reductions), null for fp32.</summary>
     /// <summary>Where the model trains.</summary>
     public Device Device => _device;
 
+    /// <summary>The precision this run trains in, and why when it was auto: "auto -> bf16-mixed (CPU has AVX512-BF16)".</summary>
+    public string PrecisionDescription => _config.PrecisionChoiceNote ?? _config.Precision;
+
+    /// <summary>bf16 for bf16-mixed (fp32 master weights, moments and reductions), null for fp32.</summary>
     public ScalarType? ComputeDType => _config.PrecisionKind == Precision.Bf16Mixed ? ScalarType.BFloat16 : null;
 
     public PretrainingPhase Phase =>

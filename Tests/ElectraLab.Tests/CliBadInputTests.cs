@@ -62,6 +62,7 @@ public sealed class CliBadInputTests
         ["pretrain-set-unknown-key"] = new(w => ["pretrain", "--out", w.Fresh("r"), "--set", "bogus_key=1"], _ => "'bogus_key'"),
         ["pretrain-set-wrong-type"] = new(w => ["pretrain", "--out", w.Fresh("r"), "--set", "learning_rate=abc"], _ => "'learning_rate'"),
         ["pretrain-set-negative-steps"] = new(w => ["pretrain", "--out", w.Fresh("r"), "--set", "num_train_steps=-5"], _ => "'num_train_steps'"),
+        ["pretrain-set-unknown-precision"] = new(w => ["pretrain", "--out", w.Fresh("r"), "--set", "precision=fp16"], _ => "'precision': 'fp16' is not one of auto, fp32, bf16-mixed"),
         ["pretrain-until-step-not-a-number"] = new(w => ["pretrain", "--out", w.Fresh("r"), "--until-step", "x"], _ => "'x'"),
         ["pretrain-saved-config-corrupt"] = new(w => ["pretrain", "--out", w.RunWithCorruptSavedConfig(), "--set", $"data_dir={w.Dataset}"], _ => PretrainCommand.ConfigFile),
 
@@ -90,6 +91,8 @@ public sealed class CliBadInputTests
             _ => "'learning_rate'"),
         ["finetune-set-unknown-key"] = new(w => ["finetune", "--task", "MRPC", "--model", w.Hf, "--data", w.Glue, "--out", w.Fresh("f"), "--set", "bogus_key=1"],
             _ => "'bogus_key'"),
+        ["finetune-set-unknown-precision"] = new(w => ["finetune", "--task", "MRPC", "--model", w.Hf, "--data", w.Glue, "--out", w.Fresh("f"), "--set", "precision=int8"],
+            _ => "'int8' is not one of auto, fp32, bf16-mixed"),
 
         ["finetune-glue-folder-missing"] = new(w => [.. w.FinetuneArgs("MRPC", w.Path("no-glue")), "--out", w.Fresh("f")], w => w.Path("no-glue")),
         ["finetune-squad-train-corrupt"] = new(w => [.. w.FinetuneArgs("SQuAD1.1", w.SquadV1), "--set", $"train_file={w.Write("cut-train.json", "{\"data\": [")}", "--out", w.Fresh("f")],
@@ -141,6 +144,11 @@ public sealed class CliBadInputTests
         ["bench-unknown-preset"] = new(_ => ["bench", "pretrain", "--preset", "huge", "--steps", "1"], _ => "'huge'"),
         ["bench-batch-not-a-number"] = new(_ => ["bench", "pretrain", "--batch", "abc"], _ => "'abc'"),
         ["bench-negative-batch"] = new(_ => ["bench", "pretrain", "--batch", "-1", "--steps", "1"], _ => "train_batch_size"),
+        ["bench-unknown-precision"] = new(_ => ["bench", "pretrain", "--precision", "fp16", "--steps", "1"], _ => "'fp16' is not one of auto, fp32, bf16-mixed"),
+        ["bench-finetune-unknown-task"] = new(_ => ["bench", "finetune", "--task", "cola", "--steps", "1"], _ => "'cola'"),
+        ["bench-finetune-unknown-precision"] = new(_ => ["bench", "finetune", "--precision", "half", "--steps", "1"], _ => "'half' is not one of auto, fp32, bf16-mixed"),
+        ["bench-finetune-zero-steps"] = new(_ => ["bench", "finetune", "--steps", "0"], _ => "--steps"),
+        ["bench-finetune-seq-too-long"] = new(_ => ["bench", "finetune", "--seq", "1024", "--steps", "1"], _ => "--seq"),
         ["unknown-command"] = new(_ => ["bogus"], _ => "'bogus'"),
         ["unknown-root-option"] = new(_ => ["--bogus"], _ => "'--bogus'"),
     };
@@ -162,7 +170,7 @@ public sealed class CliBadInputTests
     {
         Assert.True(Cases.Count >= 50, $"{Cases.Count} cases");
         var commands = Cases.Values.Select(c => string.Join(' ', c.Args(Workspace.Instance).TakeWhile(a => !a.StartsWith('-') && !a.StartsWith('/')).Take(2))).ToHashSet();
-        foreach (var command in new[] { "vocab train", "data prepare", "data download", "pretrain", "finetune", "eval glue", "eval squad", "import-hf", "export-hf", "inspect", "selfcheck", "bench pretrain" })
+        foreach (var command in new[] { "vocab train", "data prepare", "data download", "pretrain", "finetune", "eval glue", "eval squad", "import-hf", "export-hf", "inspect", "selfcheck", "bench pretrain", "bench finetune" })
             Assert.Contains(commands, c => c.StartsWith(command, StringComparison.Ordinal));
         Assert.All(ProcessCases, name => Assert.True(Cases.ContainsKey(name), name));
     }

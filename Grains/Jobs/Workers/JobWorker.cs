@@ -60,6 +60,7 @@ public static class JobWorker
         if (!Directory.Exists(dataDir)) throw new JobInputException($"data_dir '{dataDir}' does not exist on this silo's machine");
         using var trainer = new Pretrainer(config, DatasetBatchSource.Factory(dataDir, config.TrainBatchSize, config.Seed),
             DatasetBatchSource.SpecialTokensOf(dataDir));
+        Console.Error.WriteLine($"precision: {trainer.PrecisionDescription}");
         if (start.ResumeFrom is { } folder)
         {
             trainer.LoadCheckpoint(folder);

@@ -39,6 +39,8 @@ public static class TestData
             ["hidden_size"] = 64, ["num_hidden_layers"] = 2, ["num_attention_heads"] = 2, ["intermediate_size"] = 128,
         },
         ["generator_hidden_size"] = 0.5,
+        // Pinned: the default (auto) would pick bf16-mixed on some machines and fp32 on others.
+        ["precision"] = "fp32",
         ["num_train_steps"] = steps,
         ["num_warmup_steps"] = 2,
         ["learning_rate"] = 2e-3,

@@ -25,7 +25,7 @@ public sealed class PretrainHfFolderTests
         Succeed("vocab", "train", "--input", text, "--size", "300", "--out", vocab, "--no-lower-case");
         Succeed("data", "prepare", "--input", text, "--vocab", vocab, "--out", dataset, "--max-seq-length", "32", "--shard-size", "8", "--threads", "1", "--no-lower-case");
         Succeed("pretrain", "--out", run, "--set", $"data_dir={dataset}", "--set", "max_seq_length=32", "--set", "vocab_size=300",
-            "--set", "train_batch_size=2", "--set", "num_train_steps=1", "--set", "model_size=small", "--set", "num_threads=2");
+            "--set", "train_batch_size=2", "--set", "num_train_steps=1", "--set", "model_size=small", "--set", "num_threads=2", "--set", "precision=fp32");
 
         foreach (var model in new[] { "discriminator", "generator" })
         {
@@ -42,7 +42,7 @@ public sealed class PretrainHfFolderTests
         Assert.Equal("pretraining-run/hf", source.Kind);
         Assert.Equal((false, (int?)32), (source.LowerCase, source.ModelMaxLength));
         var experiment = FinetuneExperiment.Prepare("SST-2", run, Path.Combine(TestPaths.Shared, "data", "glue"),
-            ["max_seq_length=32", "max_train_examples=8", "device=cpu"]);
+            ["max_seq_length=32", "max_train_examples=8", "device=cpu", "precision=fp32"]);
         Assert.False(experiment.Config.DoLowerCase);
     }
 

@@ -16,7 +16,7 @@ public sealed class PretrainerTests
         "model_size=small", "vocab_size=120", "embedding_size=16", "max_seq_length=16", "train_batch_size=4",
         """model_hparam_overrides={"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 64}""",
         "generator_hidden_size=0.5", "num_train_steps=40", "num_warmup_steps=4", "learning_rate=2e-3",
-        "save_checkpoints_steps=1000", "log_every=1000", "seed=11", .. sets,
+        "save_checkpoints_steps=1000", "log_every=1000", "seed=11", "precision=fp32", .. sets,
     ]);
 
     static BatchSourceFactory Data(PretrainingConfig c) => RandomTokenSource.Factory(c.TrainBatchSize, c.MaxSeqLength, c.VocabSize, 5, Special);

@@ -38,7 +38,7 @@ public sealed class RealCorpusTests(RealCorpusDataset corpus) : IClassFixture<Re
         "model_size=small", "embedding_size=32", "max_seq_length=32", "train_batch_size=16",
         """model_hparam_overrides={"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 128}""",
         "generator_hidden_size=0.5", "num_train_steps=60", "num_warmup_steps=6", "learning_rate=2e-3",
-        "log_every=20", "seed=3", $"data_dir={corpus.Directory}", .. sets,
+        "log_every=20", "seed=3", $"data_dir={corpus.Directory}", "precision=fp32", .. sets,
     ]);
 
     [Theory]

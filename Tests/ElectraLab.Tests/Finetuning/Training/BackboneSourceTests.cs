@@ -84,7 +84,7 @@ public sealed class BackboneSourceTests(Xunit.Abstractions.ITestOutputHelper log
         var out_ = TestPaths.TempDirectory("ft-out");
         var (code, output, error) = FinetuneTestData.Cli("finetune", "--task", "MRPC", "--model", run, "--data", FinetuneTestData.Glue,
             "--seeds", "1,2", "--set", $"vocab_file={vocab}", "--set", "max_train_examples=16", "--set", "train_batch_size=16",
-            "--set", "num_train_epochs=1", "--set", "max_seq_length=16", "--set", "device=cpu", "--out", out_);
+            "--set", "num_train_epochs=1", "--set", "max_seq_length=16", "--set", "device=cpu", "--set", "precision=fp32", "--out", out_);
         Assert.True(code == 0, error + output);
         log.WriteLine(output);
         Assert.Contains("median", output);

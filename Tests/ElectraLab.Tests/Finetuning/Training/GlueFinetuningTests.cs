@@ -27,7 +27,7 @@ public sealed class GlueFinetuningTests(ITestOutputHelper log)
         var config = FinetuningConfigLoader.Load(task, source.Config,
         [
             "max_seq_length=64", "max_train_examples=16000", "num_train_epochs=2", "learning_rate=3e-4", "layerwise_lr_decay=1.0",
-            "train_batch_size=32", "eval_batch_size=128", "log_every=100", "device=cpu", "num_threads=1",
+            "train_batch_size=32", "eval_batch_size=128", "log_every=100", "device=cpu", "num_threads=1", "precision=fp32",
         ]);
         var clock = Stopwatch.StartNew();
         var out_ = TestPaths.TempDirectory("sst2");

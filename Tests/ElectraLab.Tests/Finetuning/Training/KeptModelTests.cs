@@ -20,7 +20,7 @@ public sealed class KeptModelTests
     internal static readonly string[] Quick =
     [
         "max_seq_length=32", "max_train_examples=128", "train_batch_size=16", "num_train_epochs=1", "learning_rate=1e-3",
-        "eval_batch_size=64", "device=cpu",
+        "eval_batch_size=64", "device=cpu", "precision=fp32",
     ];
 
     /// <summary>A pre-trained-looking backbone folder: a seeded tiny ElectraForPreTraining over BERT's vocabulary, with its tokenizer files.</summary>
@@ -135,7 +135,7 @@ public sealed class KeptModelTests
         var source = BackboneSource.RandomInit(FinetuneTestData.Tiny(positions: 128), FinetuneTestData.BertVocab);
         var config = FinetuningConfigLoader.Load(task, source.Config,
             ["max_seq_length=128", "doc_stride=64", "max_query_length=32", "train_batch_size=8", "num_train_epochs=1", "eval_batch_size=16",
-             "learning_rate=1e-3", "device=cpu", $"train_file={dev}"]);
+             "learning_rate=1e-3", "device=cpu", "precision=fp32", $"train_file={dev}"]);
         var out_ = TestPaths.TempDirectory("kept-squad");
         var results = FinetuneExperiment.Prepare(task, source, dev, config).Run([7], out_);
 

@@ -12,7 +12,7 @@ public sealed class SeedSweepTests
     private static FinetuneExperiment Tiny() => FinetuneExperiment.Prepare(FinetuningTask.Parse("SST-2"),
         BackboneSource.RandomInit(FinetuneTestData.Tiny(), FinetuneTestData.BertVocab), FinetuneTestData.Glue,
         FinetuningConfigLoader.Load(FinetuningTask.Parse("SST-2"), FinetuneTestData.Tiny(),
-            ["max_seq_length=32", "max_train_examples=96", "train_batch_size=16", "num_train_epochs=1", "learning_rate=1e-3", "eval_batch_size=128", "device=cpu"]));
+            ["max_seq_length=32", "max_train_examples=96", "train_batch_size=16", "num_train_epochs=1", "learning_rate=1e-3", "eval_batch_size=128", "device=cpu", "precision=fp32"]));
 
     [Fact]
     public void ThreeSeeds_ReportMedianAndInterval_KeepTheMedianSeedsPredictions()

@@ -18,7 +18,7 @@ public sealed class SquadFinetuningTests(ITestOutputHelper log)
     private static readonly string[] Quick =
     [
         "max_seq_length=128", "doc_stride=64", "max_query_length=32", "train_batch_size=8", "num_train_epochs=2",
-        "eval_batch_size=16", "learning_rate=1e-3", "log_every=2", "device=cpu",
+        "eval_batch_size=16", "learning_rate=1e-3", "log_every=2", "device=cpu", "precision=fp32",
     ];
 
     private FinetuneResults FineTune(string task, string devFile, string outDir)
