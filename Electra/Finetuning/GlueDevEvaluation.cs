@@ -80,15 +80,9 @@ public sealed class GlueDevEvaluation
         return (metrics, files);
     }
 
-<<<<<<< HEAD
     /// <summary>`&lt;TASK&gt;.logits.tsv`: the classifier's raw outputs per dev example, written beside the submission file on request.</summary>
     public static string LogitsFile(GlueTask task) => task.Name + ".logits.tsv";
 
-    /// <summary>
-    /// Submission strings for every input: label names, or STS-B scores on the 0-5 scale. <paramref name="logits"/>, when
-    /// given, receives each row's raw outputs (the values the argmax or the STS-B scale were taken from).
-    /// </summary>
-=======
     /// <summary>(B, labels) fp32 logits of one evaluation batch; call under no_grad with the model in eval mode.</summary>
     public static Tensor Logits(ElectraForSequenceClassification model, Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, ScalarType? computeDType)
     {
@@ -96,8 +90,10 @@ public sealed class GlueDevEvaluation
             return MixedPrecision.ToFloat(model.Forward(inputIds, attentionMask, tokenTypeIds));
     }
 
-    /// <summary>Submission strings for every input: label names, or STS-B scores on the 0-5 scale.</summary>
->>>>>>> issue21-bench
+    /// <summary>
+    /// Submission strings for every input: label names, or STS-B scores on the 0-5 scale. <paramref name="logits"/>, when
+    /// given, receives each row's raw outputs (the values the argmax or the STS-B scale were taken from).
+    /// </summary>
     private List<string> Predict(ElectraForSequenceClassification model, List<EncodedInput> inputs, FinetuningConfig config, Device device,
         IReadOnlyList<string> labelNames, long seed, int seedIndex, int seedCount, Action<FinetuningProgress>? progress, CancellationToken cancellation,
         List<float[]>? logits = null)
@@ -112,19 +108,13 @@ public sealed class GlueDevEvaluation
             var rows = inputs.GetRange(start, Math.Min(config.EvalBatchSize, inputs.Count - start));
             using var scope = NewDisposeScope();
             var (ids, mask, types) = EncodedInput.Batch(rows, device, _padId);
-<<<<<<< HEAD
-            Tensor output;
-            using (MixedPrecision.Use(config.ComputeDType))
-                output = MixedPrecision.ToFloat(model.Forward(ids, mask, types));  // (B, labels)
+            var output = Logits(model, ids, mask, types, config.ComputeDType);  // (B, labels)
             if (logits is not null)
             {
                 var values = output.cpu().data<float>().ToArray();
                 var width = (int)output.shape[1];
                 for (int r = 0; r < rows.Count; r++) logits.Add(values.AsSpan(r * width, width).ToArray());
             }
-=======
-            var logits = Logits(model, ids, mask, types, config.ComputeDType);
->>>>>>> issue21-bench
             if (_task.IsRegression)
                 foreach (var v in output.squeeze(-1).cpu().data<float>()) predictions.Add(GlueSubmission.Format(v * (double)GlueFinetuner.StsScale));
             else

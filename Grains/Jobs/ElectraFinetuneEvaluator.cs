@@ -34,15 +34,10 @@ public sealed class ElectraFinetuneEvaluator : IFinetuneEvaluator
             : [];
         sets.Add($"device={request.Device}");
         sets.Add($"num_threads={request.Threads.ToString(CultureInfo.InvariantCulture)}");
-<<<<<<< HEAD
-        var experiment = FinetuneExperiment.Prepare(task, request.CheckpointFolder, data, sets);
-        var results = experiment.Run(request.Seeds.Select(s => (long)s).ToList(), request.WorkDirectory, progress, cancellation: cancellation,
-            keep: request.KeepAllSeeds ? KeptModels.All : KeptModels.Median);
-=======
         // Its warnings and the precision auto chose go to the job's log (a worker's stderr).
         var experiment = FinetuneExperiment.Prepare(task, request.CheckpointFolder, data, sets, Console.Error);
-        var results = experiment.Run(request.Seeds.Select(s => (long)s).ToList(), request.WorkDirectory, progress, cancellation: cancellation);
->>>>>>> issue21-bench
+        var results = experiment.Run(request.Seeds.Select(s => (long)s).ToList(), request.WorkDirectory, progress, cancellation: cancellation,
+            keep: request.KeepAllSeeds ? KeptModels.All : KeptModels.Median);
         var scores = new List<EvaluationScore>();
         foreach (var seed in results.Seeds)
         {
