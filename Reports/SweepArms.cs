@@ -48,12 +48,15 @@ public static class SweepArms
     {
         var axes = Axes(results);
         var arms = new List<Arm>();
+        // Every experiment that was not pre-trained is one baseline arm, whatever its other values (search.baseline
+        // gives it the base config's).
+        static bool NotPretrained(ExperimentExport e) => e.Config?["num_train_steps"]?.GetValue<long>() == 0;
         foreach (var group in results.Experiments.Where(e => e.Status == "completed")
-                     .GroupBy(e => string.Join("\u001f", axes.Select(a => ValueOf(e, a))), StringComparer.Ordinal))
+                     .GroupBy(e => NotPretrained(e) ? "baseline" : string.Join("\u001f", axes.Select(a => ValueOf(e, a))), StringComparer.Ordinal))
         {
             var experiments = group.OrderBy(e => e.Seed).ThenBy(e => e.Name, StringComparer.Ordinal).ToList();
+            var baseline = group.Key == "baseline";
             var values = axes.ToDictionary(a => a, a => ValueOf(experiments[0], a), StringComparer.Ordinal);
-            var baseline = experiments.All(e => e.Config?["num_train_steps"]?.GetValue<long>() == 0);
             arms.Add(new Arm(group.Key, Label(values, baseline), values, baseline, experiments, Points(experiments)));
         }
         // Baselines last; otherwise in the order the spec's axes list their values.

@@ -21,10 +21,12 @@ public static class SweepExpander
     /// </summary>
     public static long TrialCount(SearchSpace search)
     {
-        if (search.Method == SearchSpace.RandomMethod) return Math.Max(0, search.MaxTrials ?? 1);
+        var baseline = search.Baseline ? 1 : 0;
+        if (search.Method == SearchSpace.RandomMethod) return Math.Max(0, search.MaxTrials ?? 1) + baseline;
         long product = 1;
         foreach (var axis in search.Grid) product = SaturatingMultiply(product, axis.ValuesJson.Length);
-        return search.MaxTrials is { } cap ? Math.Min(product, Math.Max(0, cap)) : product;
+        var trials = search.MaxTrials is { } cap ? Math.Min(product, Math.Max(0, cap)) : product;
+        return trials == long.MaxValue ? trials : trials + baseline;
     }
 
     /// <summary>Trials × pre-training seeds: what <see cref="Expand"/> would build (saturating).</summary>
@@ -62,6 +64,8 @@ public static class SweepExpander
         {
             foreach (var axis in search.Random) point[axis.Key] = Draw(axis, random);
         }
+        // The no-pre-training arm: the base config with no steps, after every searched trial.
+        if (search.Baseline) points.Add(new Dictionary<string, string> { ["num_train_steps"] = "0" });
         return points.Select((p, i) => new Trial(i, p)).ToList();
     }
 

@@ -243,7 +243,7 @@ public static partial class SweepSpecLoader
     {
         if (node is null) return SearchSpace.None;
         var search = Object(node, "search");
-        CheckKeys(search, "search", ["method", "max_trials", "seed", "grid", "random"]);
+        CheckKeys(search, "search", ["method", "max_trials", "seed", "grid", "random", "baseline"]);
         var method = OptionalString(search, "method", "search.method") ?? SearchSpace.GridMethod;
         if (method is not (SearchSpace.GridMethod or SearchSpace.RandomMethod))
             throw new SweepSpecException("search.method", $"'{method}' is not one of grid, random");
@@ -283,7 +283,15 @@ public static partial class SweepSpecLoader
         }
         foreach (var key in grid.Select(g => g.Key).Intersect(random.Select(r => r.Key)))
             throw new SweepSpecException($"search.random.{key}", "is also a grid axis");
-        return new SearchSpace(method, maxTrials, seed, grid.ToArray(), random.ToArray());
+        var baseline = search["baseline"] switch
+        {
+            null => false,
+            JsonValue v when v.GetValueKind() is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False => v.GetValue<bool>(),
+            _ => throw new SweepSpecException("search.baseline", "must be true or false"),
+        };
+        if (baseline && grid.Any(g => g.Key == "num_train_steps"))
+            throw new SweepSpecException("search.baseline", "adds the num_train_steps 0 arm itself; num_train_steps cannot also be a grid axis");
+        return new SearchSpace(method, maxTrials, seed, grid.ToArray(), random.ToArray(), baseline);
     }
 
     private static (long[] Pretraining, int[] Finetuning) ReadSeeds(JsonNode? node)

@@ -23,9 +23,13 @@ public sealed record SweepSpec(
     int MaxAttempts,
     WorkloadSpec Workload);
 
-/// <summary>Grid (cartesian product of <see cref="Grid"/>) or random (<see cref="MaxTrials"/> draws), capped at MaxTrials.</summary>
+/// <summary>
+/// Grid (cartesian product of <see cref="Grid"/>) or random (<see cref="MaxTrials"/> draws), capped at MaxTrials.
+/// <see cref="Baseline"/> adds one more trial that is not pre-trained (num_train_steps 0: its initial weights are
+/// evaluated), the row every arm is compared with.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("electralab.SearchSpace")]
-public sealed record SearchSpace(string Method, int? MaxTrials, long Seed, GridParameter[] Grid, RandomParameter[] Random)
+public sealed record SearchSpace(string Method, int? MaxTrials, long Seed, GridParameter[] Grid, RandomParameter[] Random, bool Baseline = false)
 {
     public const string GridMethod = "grid";
     public const string RandomMethod = "random";

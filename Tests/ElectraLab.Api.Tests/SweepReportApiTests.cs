@@ -25,8 +25,8 @@ public sealed class SweepReportApiTests(KestrelApiHost host, ITestOutputHelper l
 
         var results = JsonNode.Parse(await client.GetStringAsync($"/api/sweeps/{sweep}/results"))!;
         Assert.Equal("electralab-sweep-results/1", results["format"]!.GetValue<string>());
-        Assert.Equal(2, results["experiments"]!.AsArray().Count);
-        Assert.All(results["experiments"]!.AsArray(), e => Assert.Equal(20, e!["results"]!.AsArray().Count));
+        Assert.Equal(3, results["experiments"]!.AsArray().Count);
+        Assert.Equal([20, 20, 10], results["experiments"]!.AsArray().Select(e => e!["results"]!.AsArray().Count).OrderDescending());
         using var stranger = host.Client(other.Key);
         Assert.Equal(HttpStatusCode.NotFound, (await stranger.GetAsync($"/api/sweeps/{sweep}/results")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await stranger.GetAsync($"/api/sweeps/{sweep}/report")).StatusCode);
@@ -36,11 +36,14 @@ public sealed class SweepReportApiTests(KestrelApiHost host, ITestOutputHelper l
         Assert.Equal(0, made.Code);
         Assert.Contains("ELECTRA > BERT (MLM) at the end of pre-training (paper 85.0 vs 82.2): holds", made.Output);
         Assert.Contains("ELECTRA > BERT (MLM) at every FLOP budget (paper Figure 1): holds", made.Output);
+        Assert.Contains("ELECTRA beats no pre-training: holds", made.Output);
+        Assert.Contains("BERT (MLM) beats no pre-training: holds", made.Output);
         Assert.Equal(["compute-curve.svg", "report.md", "results.json"], Directory.GetFiles(first).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         var markdown = await File.ReadAllTextAsync(Path.Combine(first, "report.md"));
         Assert.Contains("| arm | train FLOPs | MRPC | score (GLUE-1: MRPC) | paper GLUE (Base, Table 5) |", markdown);
         Assert.Matches(@"\| ELECTRA \| [0-9.e+]+ \| 80\.6 \[8\d\.\d, 8\d\.\d\] n=5 \| 80\.6 \[8\d\.\d, 8\d\.\d\] n=5 \| 85\.0 \|", markdown);
         Assert.Contains("![Score against pre-training FLOPs", markdown);
+        Assert.Matches(@"\| no pre-training \| 0\.0e0 \| 66\.6 \[6\d\.\d, 6\d\.\d\] n=5 \| .* \| – \|", markdown);
         Assert.Contains("<polyline class=\"series\"", await File.ReadAllTextAsync(Path.Combine(first, "compute-curve.svg")));
 
         var second = Directory.CreateTempSubdirectory("report-2").FullName;

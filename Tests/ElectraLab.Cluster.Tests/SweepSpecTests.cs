@@ -23,6 +23,24 @@ public sealed class SweepSpecTests
     }
 
     [Fact]
+    public void Baseline_AddsOneNotPretrainedTrial_PerPretrainingSeed_AfterTheSearchedOnes()
+    {
+        var spec = SweepSpecLoader.FromYaml("""
+            name: paper
+            team: t
+            base: {data_dir: /data, num_train_steps: 100}
+            search: {grid: {objective: [electra, mlm]}, baseline: true}
+            seeds: {pretraining: [1, 2]}
+            """);
+        Assert.Equal(6, SweepExpander.ExperimentCount(spec));
+        var experiments = SweepExpander.Expand(Guid.Empty, spec);
+        Assert.Equal(["paper/objective=electra/seed=1", "paper/objective=electra/seed=2", "paper/objective=mlm/seed=1",
+            "paper/objective=mlm/seed=2", "paper/num_train_steps=0/seed=1", "paper/num_train_steps=0/seed=2"], experiments.Select(e => e.Name));
+        Assert.Equal([100L, 100, 100, 100, 0, 0],
+            experiments.Select(e => System.Text.Json.Nodes.JsonNode.Parse(e.ConfigJson)!["num_train_steps"]!.GetValue<long>()));
+    }
+
+    [Fact]
     public void Json_AndYaml_GiveTheSameSpec()
     {
         var yaml = SweepSpecLoader.FromYaml("""
@@ -60,6 +78,8 @@ public sealed class SweepSpecTests
     [InlineData("base: {data_dir: /d}\ncolour: blue", "colour")]
     [InlineData("base: {data_dir: /d}\nevaluation: {glue: [mrpc], keep_all_seeds: 'yes'}", "evaluation.keep_all_seeds")]
     [InlineData("base: {dataset: 'no good'}", "base.dataset")]
+    [InlineData("base: {data_dir: /d}\nsearch: {baseline: 1}", "search.baseline")]
+    [InlineData("base: {data_dir: /d}\nsearch: {baseline: true, grid: {num_train_steps: [0, 10]}}", "search.baseline")]
     [InlineData("base: {dataset: 'wiki@xyz123'}", "base.dataset")]
     [InlineData("base: {dataset: wiki, data_dir: /d}", "base.dataset")]
     [InlineData("base: {data_dir: /d}\nworkload: {kind: sleep}", "workload.kind")]
