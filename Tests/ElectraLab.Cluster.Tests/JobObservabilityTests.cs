@@ -162,7 +162,7 @@ public sealed class JobObservabilityTests(ITestOutputHelper output) : IAsyncLife
         Assert.Equal(2, lines.Count(l => l.Source == "runner" && l.Line.StartsWith("finished: failed: the worker process died", StringComparison.Ordinal)));
         // The runner's own lines come in order around the worker's.
         var first = lines.Where(l => l.DispatchId == lines[0].DispatchId).Select(l => l.Source == "runner" ? l.Line.Split(':')[0] : l.Source).ToList();
-        Assert.Equal(["attempt 0", "config resolved", "starting a worker process (1 thread)", "error", "finished"],
+        Assert.Equal(["attempt 0", "config resolved", "data", "starting a worker process (1 thread)", "error", "finished"],
             first.Where(s => s is not ("stdout" or "stderr")).Select(s => s.StartsWith("attempt ", StringComparison.Ordinal) ? "attempt 0" : s));
         Assert.True(first.IndexOf("stdout") > first.IndexOf("starting a worker process (1 thread)"));
     }
