@@ -22,6 +22,20 @@ public sealed class SweepSpecTests
         Assert.Equal(EarlyStoppingSpec.Median, spec.EarlyStopping!.Rule);
     }
 
+    [Theory]
+    [InlineData("table5.yaml", 12)]
+    [InlineData("compute-curve.yaml", 6)]
+    [InlineData("generator-size.yaml", 12)]
+    public void PaperSpecs_Parse_WithTheirBaselineRow_TwoPretrainingAndFiveFinetuningSeeds(string file, int experiments)
+    {
+        var spec = SweepSpecLoader.FromYaml(File.ReadAllText(Path.Combine(TestData.RepoRoot, "examples", "paper", file)));
+        var expanded = SweepExpander.Expand(Guid.Empty, spec);
+        Assert.Equal(experiments, expanded.Count);
+        Assert.Equal(2, expanded.Count(e => System.Text.Json.Nodes.JsonNode.Parse(e.ConfigJson)!["num_train_steps"]!.GetValue<long>() == 0));
+        Assert.True(spec.Seeds.Length >= 2 && spec.FinetuneSeeds.Length >= 5);
+        Assert.All(expanded, e => Assert.StartsWith("paper-corpus", System.Text.Json.Nodes.JsonNode.Parse(e.ConfigJson)!["dataset"]!.GetValue<string>()));
+    }
+
     [Fact]
     public void Baseline_AddsOneNotPretrainedTrial_PerPretrainingSeed_AfterTheSearchedOnes()
     {
