@@ -12,14 +12,7 @@ namespace ElectraLab.Api.Tests;
 [Trait("Category", "Api"), System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class CliClientTests(KestrelApiHost host, ITestOutputHelper log) : IClassFixture<KestrelApiHost>
 {
-    private (int Code, string Output, string Error) Cli(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = CliApp.Run(args, output, error);
-        log.WriteLine($"$ electralab {string.Join(' ', args)}\n{output}{error}");
-        return (code, output.ToString(), error.ToString());
-    }
+    private (int Code, string Output, string Error) Cli(params string[] args) => CliRun.Run(log, args);
 
     private string[] Server(TestTeam team) => ["--server", host.Address!.ToString(), "--api-key", team.Key];
 

@@ -69,12 +69,5 @@ public sealed class SweepReportApiTests(KestrelApiHost host, ITestOutputHelper l
         _ = experiments;
     }
 
-    private (int Code, string Output, string Error) Cli(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = CliApp.Run(args, output, error);
-        log.WriteLine($"$ electralab {string.Join(' ', args)}\n{output}{error}");
-        return (code, output.ToString(), error.ToString());
-    }
+    private (int Code, string Output, string Error) Cli(params string[] args) => CliRun.Run(log, args);
 }
