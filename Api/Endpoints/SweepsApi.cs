@@ -216,8 +216,11 @@ public static class SweepsApi
         // Each config read once: its values on the axes, and the tokens a step trains (batch × sequence length) to turn
         // steps/s into tokens/s.
         var configs = planned.ToDictionary(p => p.Key, p => JsonNode.Parse(p.Value.Config) as JsonObject);
+        // The search's no-pre-training arm carries the base config's values, so on every axis it reads as what it is.
+        bool Baseline(Guid experiment) => spec?.Search.Baseline == true && totals[experiment] == 0;
         var values = configs.ToDictionary(c => c.Key, c => (IReadOnlyDictionary<string, string>)axes.ToDictionary(a => a,
-            a => c.Value?[a] is JsonValue v && v.TryGetValue<string>(out var text) ? text : c.Value?[a]?.ToJsonString() ?? ""));
+            a => Baseline(c.Key) ? "no pre-training"
+                : c.Value?[a] is JsonValue v && v.TryGetValue<string>(out var text) ? text : c.Value?[a]?.ToJsonString() ?? ""));
         var tokensPerStep = configs.ToDictionary(c => c.Key,
             c => (double?)c.Value?["train_batch_size"] * (double?)c.Value?["max_seq_length"] ?? 0);
         var scores = await TaskSetScoresAsync(db, [.. planned.Keys], cancellationToken);

@@ -27,6 +27,9 @@ public sealed class SweepReportApiTests(KestrelApiHost host, ITestOutputHelper l
         Assert.Equal("electralab-sweep-results/1", results["format"]!.GetValue<string>());
         Assert.Equal(3, results["experiments"]!.AsArray().Count);
         Assert.Equal([20, 20, 10], results["experiments"]!.AsArray().Select(e => e!["results"]!.AsArray().Count).OrderDescending());
+        // On the sweep page the baseline reads as what it is on the swept axis, not as the base config's objective.
+        var details = JsonNode.Parse(await client.GetStringAsync($"/api/sweeps/{sweep}"))!["experiments"]!.AsArray();
+        Assert.Equal(["electra", "mlm", "no pre-training"], details.Select(e => e!["axes"]!["objective"]!.GetValue<string>()).Order(StringComparer.Ordinal));
         using var stranger = host.Client(other.Key);
         Assert.Equal(HttpStatusCode.NotFound, (await stranger.GetAsync($"/api/sweeps/{sweep}/results")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await stranger.GetAsync($"/api/sweeps/{sweep}/report")).StatusCode);
