@@ -44,6 +44,13 @@ public static class SweepArms
             .OrderBy(t => order.IndexOf(t)).ThenBy(t => t, StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>The paper's name of a task ("SST-2", "SQuAD 1.1").</summary>
+    public static string TaskName(string task) => task switch
+    {
+        "cola" => "CoLA", "sst2" => "SST-2", "mrpc" => "MRPC", "stsb" => "STS-B", "qqp" => "QQP", "mnli" => "MNLI", "qnli" => "QNLI",
+        "rte" => "RTE", "squad1" => "SQuAD 1.1", "squad2" => "SQuAD 2.0", _ => task,
+    };
+
     public static IReadOnlyList<Arm> Group(SweepResultsExport results)
     {
         var axes = Axes(results);

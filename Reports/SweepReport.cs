@@ -29,7 +29,7 @@ public static class SweepReport
             Invariant($"{results.Experiments.Count} experiments, {completed} completed, in {arms.Count} arms") +
             (axes.Count > 0 ? $" (axes: {string.Join(", ", axes)})" : "") +
             Invariant($"; {pretrainSeeds} pre-training seed(s), {finetuneSeeds} fine-tuning seed(s); tasks: ") +
-            (tasks.Count > 0 ? string.Join(", ", tasks.Select(TaskName)) : "none evaluated") + "."));
+            (tasks.Count > 0 ? string.Join(", ", tasks.Select(SweepArms.TaskName)) : "none evaluated") + "."));
         blocks.Add(new ReportParagraph(
             "Scores are ×100: CoLA Matthews correlation, STS-B Spearman correlation, SQuAD F1, accuracy elsewhere (the paper's " +
             "metrics). Each cell is the median over every run of an arm (pre-training seeds × fine-tuning seeds) with its 95% " +
@@ -81,7 +81,7 @@ public static class SweepReport
     {
         var paper = axes.SequenceEqual(["objective"]);
         var header = new List<string> { "arm", "train FLOPs" };
-        header.AddRange(tasks.Select(TaskName));
+        header.AddRange(tasks.Select(SweepArms.TaskName));
         header.Add($"score ({ScoreLabel(tasks)})");
         if (paper) header.Add("paper GLUE (Base, Table 5)");
         var rows = new List<IReadOnlyList<string>>();
@@ -103,6 +103,13 @@ public static class SweepReport
             }
             rows.Add(row);
         }
+        // What a constant prediction of the most frequent dev label scores: the floor every row should clear.
+        var majority = new List<string> { "majority class (dev)", "–" };
+        majority.AddRange(tasks.Select(t => Findings.MajorityClass.TryGetValue(t, out var m) ? m.ToString("0.0", CultureInfo.InvariantCulture) : "–"));
+        majority.Add(tasks.Count > 0 && tasks.All(Findings.MajorityClass.ContainsKey)
+            ? tasks.Average(t => Findings.MajorityClass[t]).ToString("0.0", CultureInfo.InvariantCulture) : "–");
+        if (paper) majority.Add("–");
+        rows.Add(majority);
         return new ReportTable(header, rows);
     }
 
@@ -123,14 +130,9 @@ public static class SweepReport
     private static string ScoreLabel(IReadOnlyList<string> tasks)
     {
         var glue = tasks.Where(t => Benchmarks.For(Benchmarks.Glue).Any(c => c.Task == t)).ToList();
-        return glue.Count == tasks.Count && glue.Count > 0 ? Benchmarks.TaskSetLabel(Benchmarks.Glue, glue) : string.Join(", ", tasks.Select(TaskName));
+        return glue.Count == tasks.Count && glue.Count > 0 ? Benchmarks.TaskSetLabel(Benchmarks.Glue, glue) : string.Join(", ", tasks.Select(SweepArms.TaskName));
     }
 
-    private static string TaskName(string task) => task switch
-    {
-        "cola" => "CoLA", "sst2" => "SST-2", "mrpc" => "MRPC", "stsb" => "STS-B", "qqp" => "QQP", "mnli" => "MNLI", "qnli" => "QNLI",
-        "rte" => "RTE", "squad1" => "SQuAD 1.1", "squad2" => "SQuAD 2.0", _ => task,
-    };
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

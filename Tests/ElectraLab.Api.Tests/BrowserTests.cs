@@ -302,8 +302,9 @@ public sealed class BrowserTests(KestrelApiHost host) : IClassFixture<KestrelApi
         var findings = await page.Locator("#report ul.findings li").AllInnerTextsAsync();
         Assert.Contains(findings, f => f.StartsWith("ELECTRA > BERT (MLM) at every FLOP budget (paper Figure 1): holds", StringComparison.Ordinal));
         var rows = await page.Locator("#report table.report-table").First.Locator("tbody tr").AllInnerTextsAsync();
-        Assert.Equal(3, rows.Count);
+        Assert.Equal(4, rows.Count);
         Assert.StartsWith("no pre-training", rows[2]);
+        Assert.StartsWith("majority class (dev)", rows[3]);
         Assert.StartsWith("ELECTRA", rows[0]);
         Assert.Equal(2, await page.Locator("#report figure svg polyline.series").CountAsync());
         var curve = Png.Decode(await page.Locator("#report figure svg").ScreenshotAsync());

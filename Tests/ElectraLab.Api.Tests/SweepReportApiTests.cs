@@ -41,11 +41,14 @@ public sealed class SweepReportApiTests(KestrelApiHost host, ITestOutputHelper l
         Assert.Contains("ELECTRA > BERT (MLM) at every FLOP budget (paper Figure 1): holds", made.Output);
         Assert.Contains("ELECTRA beats no pre-training: holds", made.Output);
         Assert.Contains("BERT (MLM) beats no pre-training: holds", made.Output);
+        Assert.Contains("ELECTRA beats the majority class on every task: holds (MRPC 80.6 [", made.Output);
+        Assert.Contains("no pre-training beats the majority class on every task: does not hold (MRPC 66.6 [", made.Output);
         Assert.Equal(["compute-curve.svg", "report.md", "results.json"], Directory.GetFiles(first).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         var markdown = await File.ReadAllTextAsync(Path.Combine(first, "report.md"));
         Assert.Contains("| arm | train FLOPs | MRPC | score (GLUE-1: MRPC) | paper GLUE (Base, Table 5) |", markdown);
         Assert.Matches(@"\| ELECTRA \| [0-9.e+]+ \| 80\.6 \[8\d\.\d, 8\d\.\d\] n=5 \| 80\.6 \[8\d\.\d, 8\d\.\d\] n=5 \| 85\.0 \|", markdown);
         Assert.Contains("![Score against pre-training FLOPs", markdown);
+        Assert.Contains("| majority class (dev) | – | 68.4 | 68.4 | – |", markdown);
         Assert.Matches(@"\| no pre-training \| 0\.0e0 \| 66\.6 \[6\d\.\d, 6\d\.\d\] n=5 \| .* \| – \|", markdown);
         Assert.Contains("<polyline class=\"series\"", await File.ReadAllTextAsync(Path.Combine(first, "compute-curve.svg")));
 

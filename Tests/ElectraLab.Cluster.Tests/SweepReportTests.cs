@@ -52,6 +52,8 @@ public sealed class SweepReportTests(PostgresDatabase database, ITestOutputHelpe
         Assert.Contains("| num_train_steps=20 | ", markdown);
         Assert.Contains("| no pre-training | 0.0e0 | ", markdown);
         Assert.Contains("- num_train_steps=20 beats no pre-training: ", markdown);
+        Assert.Contains("- no pre-training beats the majority class on every task: ", markdown);
+        Assert.Contains("| majority class (dev) | – | 68.4 | 68.4 |", markdown);
         Assert.Matches(@"\| MRPC \| score \(GLUE-1: MRPC\) \|", markdown);
         Assert.Matches(@"\| no pre-training \| 0\.0e0 \| \d+\.\d \[\d+\.\d, \d+\.\d\] n=2 \|", markdown);
         Assert.Empty(figures); // one evaluation per arm: no curve to draw
