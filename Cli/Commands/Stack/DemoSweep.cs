@@ -61,6 +61,9 @@ public static class DemoSweep
             ["num_warmup_steps"] = pretrainSteps / 10,
             ["learning_rate"] = 1e-3,
             ["log_every"] = 10,
+            // fp32 on every machine, so the README's demo numbers hold wherever it runs (auto would pick bf16-mixed
+            // on CPUs with AVX512-BF16 and give other numbers there).
+            ["precision"] = "fp32",
             ["data_dir"] = datasetDirectory,
         },
         ["search"] = new JsonObject { ["method"] = "grid", ["grid"] = new JsonObject { ["objective"] = new JsonArray("electra", "mlm") } },
@@ -74,7 +77,7 @@ public static class DemoSweep
             ["finetune"] = new JsonObject
             {
                 ["max_train_examples"] = 16000, ["num_train_epochs"] = 1, ["train_batch_size"] = 32, ["eval_batch_size"] = 128,
-                ["max_seq_length"] = MaxSeqLength, ["learning_rate"] = 1e-4, ["layerwise_lr_decay"] = 1.0,
+                ["max_seq_length"] = MaxSeqLength, ["learning_rate"] = 1e-4, ["layerwise_lr_decay"] = 1.0, ["precision"] = "fp32",
             },
         },
         ["checkpoints"] = new JsonObject { ["interval"] = 50, ["keep_last"] = 1 },
