@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using ElectraLab.Silo;
 using ElectraLab.Storage;
@@ -47,15 +45,15 @@ public sealed class ApiBenchHost : IAsyncDisposable
         try
         {
             var connectionString = new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = database }.ConnectionString;
-            var server = new Uri($"http://127.0.0.1:{FreePort()}/");
+            var server = new Uri($"http://127.0.0.1:{Stack.EmbeddedStack.FreePort()}/");
             var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["ConnectionStrings:ElectraLab"] = connectionString,
                 ["Urls"] = server.ToString().TrimEnd('/'),
                 ["Orleans:ClusterId"] = "",
-                ["Orleans:SiloPort"] = FreePort().ToString(),
-                ["Orleans:GatewayPort"] = FreePort().ToString(),
+                ["Orleans:SiloPort"] = Stack.EmbeddedStack.FreePort().ToString(),
+                ["Orleans:GatewayPort"] = Stack.EmbeddedStack.FreePort().ToString(),
                 [ElectraLabHost.HostApiKey] = "true",
                 ["ElectraLab:Slots:Cpu"] = "1",
                 ["ElectraLab:Slots:Cuda"] = "off",
@@ -100,13 +98,6 @@ public sealed class ApiBenchHost : IAsyncDisposable
         await connection.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

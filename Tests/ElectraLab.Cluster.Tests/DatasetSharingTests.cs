@@ -55,7 +55,7 @@ public sealed class DatasetSharingTests(PostgresDatabase database, ITestOutputHe
             await Wait.UntilAsync(() => database.ScalarAsync<long>(
                 "SELECT count(*) FROM orleans_membership WHERE deployment_id = $1 AND status = 3", clusterId),
                 n => n == 2, TimeSpan.FromSeconds(90), "both silos to join");
-            await Wait.UntilAsync(() => StatusAsync(http, "/health/ready"), s => s == HttpStatusCode.OK,
+            await Wait.UntilAsync(() => Wait.HttpStatusAsync(http, "/health/ready"), s => s == HttpStatusCode.OK,
                 TimeSpan.FromSeconds(60), "the API", TimeSpan.FromMilliseconds(200));
             using var client = await TeamClientAsync(http);
             var team = JsonNode.Parse(await client.GetStringAsync("/api/me"))?["team"]?["name"]?.GetValue<string>();
@@ -139,19 +139,6 @@ public sealed class DatasetSharingTests(PostgresDatabase database, ITestOutputHe
             output.WriteLine(first.Log);
             output.WriteLine(second.Log);
             throw;
-        }
-    }
-
-    private static async Task<HttpStatusCode> StatusAsync(HttpClient http, string path)
-    {
-        try
-        {
-            using var response = await http.GetAsync(path);
-            return response.StatusCode;
-        }
-        catch (HttpRequestException)
-        {
-            return 0; // not listening yet
         }
     }
 

@@ -55,8 +55,8 @@ public sealed class JobObservabilityTests(ITestOutputHelper output) : IAsyncLife
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(30) };
         try
         {
-            await Wait.UntilAsync(() => StatusAsync(http, "/health/ready"), s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(90), "the silo", TimeSpan.FromMilliseconds(200));
-            Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(http, "/metrics"));
+            await Wait.UntilAsync(() => Wait.HttpStatusAsync(http, "/health/ready"), s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(90), "the silo", TimeSpan.FromMilliseconds(200));
+            Assert.Equal(HttpStatusCode.Unauthorized, await Wait.HttpStatusAsync(http, "/metrics"));
             using var admin = new HttpClient { BaseAddress = http.BaseAddress };
             admin.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
             var team = JsonNode.Parse(await (await admin.PostAsJsonAsync("/api/teams", new { name = $"obs-{Guid.NewGuid():N}"[..20] })).Content.ReadAsStringAsync())!;
@@ -165,19 +165,6 @@ public sealed class JobObservabilityTests(ITestOutputHelper output) : IAsyncLife
         Assert.Equal(["attempt 0", "config resolved", "data", "starting a worker process (1 thread)", "error", "finished"],
             first.Where(s => s is not ("stdout" or "stderr")).Select(s => s.StartsWith("attempt ", StringComparison.Ordinal) ? "attempt 0" : s));
         Assert.True(first.IndexOf("stdout") > first.IndexOf("starting a worker process (1 thread)"));
-    }
-
-    private static async Task<HttpStatusCode> StatusAsync(HttpClient http, string path)
-    {
-        try
-        {
-            using var response = await http.GetAsync(path);
-            return response.StatusCode;
-        }
-        catch (HttpRequestException)
-        {
-            return 0;
-        }
     }
 
     private static async Task<string> ScrapeAsync(HttpClient http)

@@ -148,7 +148,8 @@ public sealed class EmbeddedStack : IAsyncDisposable
         return ElectraLabHost.Build(builder);
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port nothing listens on now (the OS picks it).</summary>
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -67,6 +67,20 @@ public sealed class PlatformCluster : IAsyncDisposable
 /// <summary>Polling with a deadline: the tests wait on observable state, never on fixed sleeps.</summary>
 public static class Wait
 {
+    /// <summary>The status of a GET, or 0 while nothing listens there yet (a silo still starting).</summary>
+    public static async Task<System.Net.HttpStatusCode> HttpStatusAsync(HttpClient http, string path)
+    {
+        try
+        {
+            using var response = await http.GetAsync(path);
+            return response.StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return 0;
+        }
+    }
+
     public static async Task<T> UntilAsync<T>(Func<Task<T>> read, Func<T, bool> condition, TimeSpan timeout, string what,
         TimeSpan? poll = null)
     {
