@@ -49,19 +49,21 @@ public sealed partial class EndToEndTests(ITestOutputHelper log)
 
         Assert.Equal(0, process.ExitCode);
         Assert.Contains($"PostgreSQL started on 127.0.0.1:{pgPort}", output);
-        Assert.Contains("completed, 2/2 finished", output);
-        // Both objectives on the leaderboard with an SST-2 median, params and train FLOPs.
-        var rows = output.Split('\n').Where(l => Regex.IsMatch(l, @"^[12]  demo-electra-vs-mlm")).ToList();
-        Assert.Equal(2, rows.Count);
-        foreach (var objective in new[] { "electra", "mlm" })
+        Assert.Contains("completed, 3/3 finished", output);
+        // Both objectives and the no-pre-training row on the leaderboard with an SST-2 median, params and train FLOPs.
+        var rows = output.Split('\n').Where(l => Regex.IsMatch(l, @"^\d+\s+demo-electra-vs-mlm")).ToList();
+        Assert.Equal(3, rows.Count);
+        foreach (var arm in new[] { "objective=electra/", "objective=mlm/", "num_train_steps=0/" })
         {
-            var row = rows.Single(r => r.Contains($"objective={objective}/"));
+            var row = rows.Single(r => r.Contains(arm));
             Assert.Matches(@"\s\d{2}\.\d{2}±\d+\.\d{2}\s", row);
             Assert.Contains("completed", row);
         }
-        // Ranked by the SST-2 median (the only task the demo runs), best first.
+        // Ranked by the SST-2 median (the only task the demo runs), best first; every arm learns: clearly above the
+        // 50.9% majority class (issue 18: a demo whose two arms both learn; measured 75-77 on the build machine).
         var medians = rows.Select(r => double.Parse(Regex.Match(r, @"\s(\d{2}\.\d{2})±").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
-        Assert.True(medians[0] >= medians[1], $"rows ranked {medians[0]} then {medians[1]}");
+        Assert.True(medians.SequenceEqual(medians.OrderDescending()), $"rows ranked {string.Join(", ", medians)}");
+        Assert.All(medians, m => Assert.True(m > 60, $"an arm scored {m}: at or near the 50.9 majority class"));
         Assert.Contains("nothing left running", output);
 
         // Nothing left: the API's port and PostgreSQL's port refuse connections, and the cluster is stopped.
