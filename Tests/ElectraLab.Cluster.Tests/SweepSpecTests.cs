@@ -34,6 +34,9 @@ public sealed class SweepSpecTests
         Assert.Equal(2, expanded.Count(e => System.Text.Json.Nodes.JsonNode.Parse(e.ConfigJson)!["num_train_steps"]!.GetValue<long>() == 0));
         Assert.True(spec.Seeds.Length >= 2 && spec.FinetuneSeeds.Length >= 5);
         Assert.All(expanded, e => Assert.StartsWith("paper-corpus", System.Text.Json.Nodes.JsonNode.Parse(e.ConfigJson)!["dataset"]!.GetValue<string>()));
+        // At 1e-3 ELECTRA's discriminator collapses to the prior on this protocol (examples/paper/README.md).
+        Assert.All(expanded, e => Assert.True(System.Text.Json.Nodes.JsonNode.Parse(e.ConfigJson)!["learning_rate"]!.GetValue<double>() <= 5e-4));
+        Assert.Contains("sst2", spec.Evaluations.GlueTasks);
     }
 
     [Fact]
