@@ -188,7 +188,8 @@ public static class PretrainCommand
     }
 
     private static string Format(TrainingMetrics m, long end, TimeSpan? eta) =>
-        $"step {m.Step}/{end} | mlm_loss {m.MlmLoss:F4} | disc_loss {m.DiscLoss:F4} | gen_acc {m.GeneratorAccuracy:F3} | " +
+        $"step {m.Step}/{end} | mlm_loss {m.MlmLoss:F4} | disc_loss {m.DiscLoss:F4}" +
+        (m.DiscPriorGap is { } gap ? $" (prior gap {gap:F4})" : "") + $" | gen_acc {m.GeneratorAccuracy:F3} | " +
         $"disc_acc {m.DiscAccuracy:F3} p {m.DiscPrecision:F3} r {m.DiscRecall:F3} | lr {m.LearningRate:E2} | " +
         $"{m.TokensPerSecond:N0} tok/s | {m.TrainFlops:E2} FLOPs" + (eta is { } e ? $" | ETA {e:hh\\:mm\\:ss}" : "");
 }

@@ -156,7 +156,9 @@ public sealed class Pretrainer : IDisposable
             DiscRecall: Ratio(s[4], s[4] + s[6]),
             LearningRate: LearningRate,
             TokensPerSecond: _intervalTokens / seconds,
-            TrainFlops: TrainFlops);
+            TrainFlops: TrainFlops,
+            // s[8] is the discriminator's token weight: 0 for the objectives without one.
+            DiscPriorGap: s[8] > 0 ? TrainingMetrics.PriorEntropy((s[4] + s[6]) / s[8]) - s[1] / n : null);
         _statistics?.Dispose();
         _statistics = null;
         _statisticsSteps = 0;

@@ -93,7 +93,7 @@ internal sealed class PretrainJobHandler(JobServices services)
     private static string ProgressLine(long step, Dictionary<string, double>? metrics)
     {
         var parts = new List<string>();
-        foreach (var name in new[] { "mlm_loss", "disc_loss", "disc_accuracy", "learning_rate" })
+        foreach (var name in new[] { "mlm_loss", "disc_loss", "disc_prior_gap", "disc_accuracy", "learning_rate" })
         {
             if (metrics?.TryGetValue(name, out var value) == true) parts.Add($"{name} {value.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)}");
         }

@@ -72,6 +72,40 @@ public sealed class PretrainerTests
         Assert.Equal(FlopCounter.PerStep(config) * 6, trainer.TrainFlops, 1e-6 * trainer.TrainFlops);
     }
 
+    /// <summary>
+    /// disc_prior_gap tells a discriminator that learns from one that only predicts the class prior. The data holds
+    /// ids 60-119 only; at temperature 100 the generator samples the whole vocabulary, so half its replacements are
+    /// ids the data never has, which the discriminator learns to flag: the gap grows well above 0. MLM has no
+    /// discriminator: no gap.
+    /// </summary>
+    [Fact]
+    public void DiscPriorGap_GrowsWhenReplacementsAreDetectable_AndIsAbsentWithoutADiscriminator()
+    {
+        Assert.Equal(Math.Log(2), TrainingMetrics.PriorEntropy(0.5), 12);
+        Assert.Equal(0, TrainingMetrics.PriorEntropy(0));
+        Assert.Equal(0, TrainingMetrics.PriorEntropy(1));
+
+        var easy = Micro("temperature=100", "num_train_steps=60", "log_every=20");
+        using (var trainer = new Pretrainer(easy, Data(easy), Special))
+        {
+            var metrics = new List<TrainingMetrics>();
+            trainer.Train(onMetrics: metrics.Add);
+            var gaps = metrics.Select(m => m.DiscPriorGap!.Value).ToList();
+            Assert.True(gaps[^1] > 0.05, $"gaps {string.Join(", ", gaps.Select(g => g.ToString("F4")))}");
+            var last = metrics[^1];
+            Assert.Equal(last.DiscPriorGap!.Value, last.AsPairs().Single(p => p.Key == "disc_prior_gap").Value);
+        }
+
+        var mlm = Micro("objective=mlm", "num_train_steps=6", "log_every=3");
+        using (var trainer = new Pretrainer(mlm, Data(mlm), Special))
+        {
+            var metrics = new List<TrainingMetrics>();
+            trainer.Train(onMetrics: metrics.Add);
+            Assert.All(metrics, m => Assert.Null(m.DiscPriorGap));
+            Assert.DoesNotContain(metrics[^1].AsPairs(), p => p.Key == "disc_prior_gap");
+        }
+    }
+
     [Fact]
     public void EmbeddingSharing_SharesEmbeddingsAndLayerNorm_TiesTheLmHead()
     {
