@@ -100,9 +100,9 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
                     state => state is "completed" or "failed" or "cancelled", TimeSpan.FromSeconds(240), $"experiment {id} to finish");
                 Assert.Equal("completed", status);
             }
-            // Exactly one row per (name, step): nine metrics at every log step, none lost to the outage, none doubled.
-            Assert.Equal(9L * (Steps / LogEvery), await ScalarOrDefaultAsync<long>(db, "SELECT count(*) FROM metrics WHERE experiment_id = $1", experimentId));
-            Assert.Equal(9L * (Steps / LogEvery), await ScalarOrDefaultAsync<long>(db,
+            // Exactly one row per (name, step): every metric at every log step, none lost to the outage, none doubled.
+            Assert.Equal(TestData.ElectraMetricsPerLog * (Steps / LogEvery), await ScalarOrDefaultAsync<long>(db, "SELECT count(*) FROM metrics WHERE experiment_id = $1", experimentId));
+            Assert.Equal(TestData.ElectraMetricsPerLog * (Steps / LogEvery), await ScalarOrDefaultAsync<long>(db,
                 "SELECT count(DISTINCT (name, step)) FROM metrics WHERE experiment_id = $1", experimentId));
             Assert.Equal((long)Steps, await ScalarOrDefaultAsync<long>(db, "SELECT max(step) FROM checkpoints WHERE experiment_id = $1", experimentId));
         }

@@ -104,7 +104,7 @@ public sealed class JobObservabilityTests(ITestOutputHelper output) : IAsyncLife
             Assert.Equal(400 * 8 * 32, Value(finished, "electralab_train_tokens_total", "kind=\"pretrain\""));
             Assert.True(Value(finished, "electralab_checkpoint_written_bytes_total") > 100_000);
             Assert.True(Value(finished, "electralab_checkpoint_write_duration_seconds_count") >= 4);
-            Assert.True(Value(finished, "electralab_metric_writer_written_total") >= 40 * 9);
+            Assert.True(Value(finished, "electralab_metric_writer_written_total") >= 40 * TestData.ElectraMetricsPerLog);
             Assert.Null(Value(finished, "electralab_job_tokens_per_second", label));
             Assert.Equal(0, Value(finished, "electralab_slots", "state=\"busy\""));
 

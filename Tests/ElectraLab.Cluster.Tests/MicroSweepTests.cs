@@ -52,7 +52,7 @@ public sealed class MicroSweepTests(PostgresDatabase database, ITestOutputHelper
         var ids = submission.ExperimentIds;
         // Every experiment: one row per (metric, step) at steps 2, 4, 6; a final checkpoint (retention kept one);
         // an MRPC accuracy per fine-tuning seed; and its leaderboard row.
-        Assert.Equal(8L * 9 * 3, await database.ScalarAsync<long>("SELECT count(*) FROM metrics WHERE experiment_id = ANY($1)", ids));
+        Assert.Equal(8L * TestData.ElectraMetricsPerLog * 3, await database.ScalarAsync<long>("SELECT count(*) FROM metrics WHERE experiment_id = ANY($1)", ids));
         Assert.Equal(8L, await database.ScalarAsync<long>(
             "SELECT count(*) FROM checkpoints WHERE experiment_id = ANY($1) AND kind = 'training-state' AND step = 6", ids));
         Assert.Equal(8L, await database.ScalarAsync<long>(

@@ -131,7 +131,7 @@ public sealed class WorkerCrashTests(PostgresDatabase database, ITestOutputHelpe
             Assert.Equal(Steps, status.Step);
             Assert.False(first.HasExited || silo2.HasExited, "a silo died with its worker");
             Assert.Empty(failures);
-            Assert.Equal(9L * (Steps / LogEvery), await database.ScalarAsync<long>("SELECT count(*) FROM metrics WHERE experiment_id = $1", experimentId));
+            Assert.Equal(TestData.ElectraMetricsPerLog * (Steps / LogEvery), await database.ScalarAsync<long>("SELECT count(*) FROM metrics WHERE experiment_id = $1", experimentId));
         }
         finally
         {

@@ -8,6 +8,12 @@ namespace ElectraLab.Cluster.Tests.Support;
 /// <summary>Paths into the repository and ../shared, and a micro pre-training dataset built once per test run.</summary>
 public static class TestData
 {
+    /// <summary>
+    /// Metric rows an ELECTRA run writes per log step: mlm_loss, disc_loss, generator_accuracy, disc_accuracy,
+    /// disc_precision, disc_recall, learning_rate, tokens_per_second, train_flops and disc_prior_gap.
+    /// </summary>
+    public const long ElectraMetricsPerLog = 10;
+
     private static readonly Lazy<string> MicroDataset = new(BuildMicroDataset, LazyThreadSafetyMode.ExecutionAndPublication);
 
     public static string RepoRoot { get; } = typeof(TestData).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
