@@ -3,6 +3,7 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
 using ElectraLab.Cli.Commands;
+using ElectraLab.Electra;
 using ElectraLab.Cli.Commands.Client;
 using ElectraLab.Cli.Commands.Stack;
 
@@ -12,6 +13,8 @@ public static partial class CliApp
 {
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
+        // Before anything can multiply a matrix: oneMKL decides its kernels once, at its first matmul.
+        MklVendorCheck.UseFeatureDispatch();
         var root = new RootCommand("ElectraLab: ELECTRA pre-training research, from one machine to a cluster.")
         {
             ModelCommands.ImportHf(),

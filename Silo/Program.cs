@@ -11,6 +11,8 @@ public static class SiloProgram
 {
     public static int Main(string[] args)
     {
+        // Before anything can multiply a matrix (workers train here): oneMKL decides its kernels once, at its first matmul.
+        ElectraLab.Electra.MklVendorCheck.UseFeatureDispatch();
         // `ElectraLab.Silo worker`: one job's worker process, started and supervised by a silo (Grains/Jobs/Workers).
         if (args is [JobWorker.Command]) return JobWorker.Run();
         ElectraLabHost.Build(WebApplication.CreateBuilder(args)).Run();

@@ -92,6 +92,7 @@ public static class FinetuneBench
         var dtype = config.ComputeDType ?? ScalarType.Float32;
         double matmul = MatmulRate.Measure(device, dtype);
         progress?.WriteLine($"precision {choice.Description}: matmul {matmul:F1} GFLOP/s ({dtype}, square matmul, same process, {device})");
+        progress?.WriteLine($"matmul library: {MklVendorCheck.UseFeatureDispatch()}; oneMKL kernel branch {MklVendorCheck.KernelBranch()?.ToString() ?? "n/a"}");
 
         var modelConfig = ElectraPresets.Discriminator("small");
         const int labels = 2;
@@ -225,6 +226,7 @@ public static class FinetuneBench
         ["examples_per_second"] = r.Train.ExamplesPerSecond, ["tokens_per_second"] = r.Train.ExamplesPerSecond * r.Seq,
         ["flops_per_step"] = r.Train.Flops, ["achieved_gflops"] = r.Train.AchievedGflops, ["matmul_gflops"] = r.MatmulGflops,
         ["achieved_over_matmul"] = r.Train.Ratio,
+        ["matmul_library"] = MklVendorCheck.UseFeatureDispatch(), ["mkl_kernel_branch"] = MklVendorCheck.KernelBranch(),
         ["profile_ms"] = r.Profile.ToDictionary(p => p.Phase, p => p.Seconds * 1000),
         ["eval"] = r.Eval is not { } e ? null : new Dictionary<string, object>
         {

@@ -72,6 +72,7 @@ public static class PretrainBench
         var dtype = config.PrecisionKind == Precision.Bf16Mixed ? ScalarType.BFloat16 : ScalarType.Float32;
         double matmul = MatmulRate.Measure(device, dtype);
         progress?.WriteLine($"precision {choice.Description}: matmul {matmul:F1} GFLOP/s ({dtype}, square matmul, same process, {device})");
+        progress?.WriteLine($"matmul library: {MklVendorCheck.UseFeatureDispatch()}; oneMKL kernel branch {MklVendorCheck.KernelBranch()?.ToString() ?? "n/a"}");
 
         var factory = RandomTokenSource.Factory(config.TrainBatchSize, config.MaxSeqLength, config.DiscriminatorConfig().VocabSize, 17, BertSpecials);
         using var trainer = new Pretrainer(config, factory, BertSpecials, device);
@@ -126,6 +127,7 @@ public static class PretrainBench
         ["threads"] = r.Threads, ["steps"] = r.Steps, ["seconds_per_step"] = r.SecondsPerStep,
         ["tokens_per_second"] = r.TokensPerSecond, ["achieved_gflops"] = r.AchievedGflops, ["matmul_gflops"] = r.MatmulGflops,
         ["achieved_over_matmul"] = r.Ratio, ["flops_per_step"] = r.FlopsPerStep,
+        ["matmul_library"] = MklVendorCheck.UseFeatureDispatch(), ["mkl_kernel_branch"] = MklVendorCheck.KernelBranch() ?? -1,
         ["profile_ms"] = r.Profile.ToDictionary(p => p.Phase, p => p.Seconds * 1000),
     };
 }

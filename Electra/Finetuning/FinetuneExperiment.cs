@@ -81,6 +81,7 @@ public sealed class FinetuneExperiment
             log?.WriteLine($"warning: max_seq_length {config.MaxSeqLength} is longer than the {trainedLength} tokens {source.Path} was trained on (model_max_length)");
         if (config.NumThreads > 0) set_num_threads(config.NumThreads);
         NativeHeap.RetainFreedMemory();
+        MklVendorCheck.UseFeatureDispatch();
         var device = TorchDevices.Default(config.Device);
         // precision auto becomes fp32 or bf16-mixed on this device; the config every seed records says which and why.
         var precision = PrecisionSelection.Resolve(config.Precision, device);

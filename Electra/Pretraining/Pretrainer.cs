@@ -35,6 +35,7 @@ public sealed class Pretrainer : IDisposable
         _special = special;
         if (config.NumThreads > 0) set_num_threads(config.NumThreads);
         NativeHeap.RetainFreedMemory();
+        MklVendorCheck.UseFeatureDispatch();
 
         manual_seed(config.Seed);
         Model = new PretrainingModel(config);

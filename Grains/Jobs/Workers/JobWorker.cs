@@ -31,6 +31,7 @@ public static class JobWorker
         try
         {
             var start = pipe.ReadStart();
+            Console.Error.WriteLine($"matmul: {MklVendorCheck.UseFeatureDispatch()}");
             done = start.Kind switch
             {
                 PretrainKind => Pretrain(start, pipe),
