@@ -97,10 +97,14 @@ public sealed class WorkerCrashTests(PostgresDatabase database, ITestOutputHelpe
             // An outside `kill -SEGV`: the .NET runtime ignores one that lands in native code (the worker trains on, same
             // attempt); one that lands in managed code aborts the worker or surfaces as an exception (one more attempt,
             // resumed). Either way the job goes on; which one happened decides how many attempts the end counts.
-            var stepBefore = (await experiment.GetStatusAsync()).Jobs.Single().Step;
             Signal(worker[0], "SEGV");
+            // The status's step lags the worker by up to a report interval (0.5 s), so a step read right after the
+            // signal can still be one from before it: only progress past a step read two intervals later shows the
+            // same attempt outlived the signal (once, an exception it raised ended the attempt after an earlier read).
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            var stepAfterSignal = (await experiment.GetStatusAsync()).Jobs.Single().Step;
             var afterSegv = await Wait.UntilAsync(experiment.GetStatusAsync, st =>
-                    st.Jobs.Single() is { } j && ((j.Attempts == 2 && j.Step > stepBefore) || (j.Attempts == 3 && j.State == JobState.Running && j.Step > 0)),
+                    st.Jobs.Single() is { } j && ((j.Attempts == 2 && j.Step > stepAfterSignal) || (j.Attempts == 3 && j.State == JobState.Running && j.Step > 0)),
                 TimeSpan.FromSeconds(90), "the job going on after an outside SIGSEGV");
             var extra = afterSegv.Jobs.Single().Attempts - 2;
             output.WriteLine(extra == 0 ? "outside SIGSEGV ignored: same attempt" : $"outside SIGSEGV aborted the worker: {afterSegv.Jobs.Single().Error}");
