@@ -3,9 +3,9 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
 using ElectraLab.Cli.Commands;
-using ElectraLab.Electra;
 using ElectraLab.Cli.Commands.Client;
 using ElectraLab.Cli.Commands.Stack;
+using ElectraLab.Electra;
 
 namespace ElectraLab.Cli;
 

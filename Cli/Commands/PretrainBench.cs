@@ -121,13 +121,13 @@ public static class PretrainBench
             output.WriteLine($"  {r.Precision,-10} " + string.Join("  ", r.Profile.Select(p => $"{p.Phase} {p.Seconds * 1000:F0}")));
     }
 
-    private static Dictionary<string, object> Json(Result r) => new()
+    private static Dictionary<string, object?> Json(Result r) => new()
     {
         ["preset"] = r.Preset, ["objective"] = r.Objective, ["precision"] = r.Precision, ["batch"] = r.Batch, ["seq"] = r.Seq,
         ["threads"] = r.Threads, ["steps"] = r.Steps, ["seconds_per_step"] = r.SecondsPerStep,
         ["tokens_per_second"] = r.TokensPerSecond, ["achieved_gflops"] = r.AchievedGflops, ["matmul_gflops"] = r.MatmulGflops,
         ["achieved_over_matmul"] = r.Ratio, ["flops_per_step"] = r.FlopsPerStep,
-        ["matmul_library"] = MklVendorCheck.UseFeatureDispatch(), ["mkl_kernel_branch"] = MklVendorCheck.KernelBranch() ?? -1,
+        ["matmul_library"] = MklVendorCheck.UseFeatureDispatch(), ["mkl_kernel_branch"] = MklVendorCheck.KernelBranch(),
         ["profile_ms"] = r.Profile.ToDictionary(p => p.Phase, p => p.Seconds * 1000),
     };
 }
